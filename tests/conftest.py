@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import subprocess
+import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -32,3 +35,26 @@ def torch() -> ModuleType:
     except ImportError:
         missing_peer("PyTorch", "run `make setup` on a machine that offers torch==2.13.0+cpu")
         raise
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site, built once per test session with a strict build into a temp folder.
+
+    Every test that reads HTML or drives a browser uses this one build; it is itself
+    the strict-build test (a warning or a failed example fails it).
+    """
+    site = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+    return site
