@@ -1,0 +1,208 @@
+"""Run and check one Markdown page: every fence, every directive, in order down the page.
+
+``check_page`` is a pure function of the page's text, its path and its first line: it
+returns the Markdown to render (actual outputs in place of written ones, printed
+Markdown and figure placeholders after ``python run`` blocks) and the failures, each
+starting with ``path:line``. The MkDocs plugin and the pytest plugin both call it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from docrun import figures
+from docrun.blocks import (
+    ALLOWED_FENCES,
+    PYCON,
+    PYTHON_RUN,
+    Fence,
+    PageSyntaxError,
+    find_directives,
+    find_fences,
+    parse_session,
+)
+from docrun.docstrings import run_documented
+from docrun.run import Namespace, Outcome, fresh_namespace, register_source, run_example, run_script
+
+
+@dataclass
+class PageResult:
+    """What a page did: the Markdown to render, what failed, how much ran."""
+
+    markdown: str
+    failures: list[str] = field(default_factory=list)
+    examples_run: int = 0
+    figures: dict[str, str] = field(default_factory=dict)
+
+
+def _placeholder(path: str, number: int) -> str:
+    """An HTML comment survives Markdown anywhere (admonitions, tabs) and is not indexed
+    by search; it is swapped for the figure's SVG in the finished HTML."""
+    digest = hashlib.sha256(path.encode()).hexdigest()[:12]
+    return f"<!-- docrun-figure {digest} {number} -->"
+
+
+def insert_figures(html: str, figures_by_placeholder: dict[str, str]) -> str:
+    """Put each figure's SVG where its placeholder comment landed in the HTML."""
+    for placeholder, svg in figures_by_placeholder.items():
+        html = html.replace(placeholder, f'<figure class="docrun-figure">{svg}</figure>')
+    return html
+
+
+def _fence_lines(fence: Fence, info: str, body: list[str]) -> list[str]:
+    lines = [fence.indent + fence.marker + info]
+    lines += [fence.indent + line if line else "" for line in body]
+    lines.append(fence.indent + fence.marker)
+    return lines
+
+
+def _session_lines(outcomes: list[Outcome]) -> list[str]:
+    """The session as the page shows it: the code and the actual output."""
+    lines: list[str] = []
+    for outcome in outcomes:
+        source = outcome.example.source.split("\n")
+        lines.append(">>> " + source[0] if source[0] else ">>>")
+        lines += ["... " + line if line else "..." for line in source[1:]]
+        if outcome.shown:
+            lines += outcome.shown.split("\n")
+    return lines
+
+
+def _run_pycon(fence: Fence, path: str, namespace: Namespace, result: PageResult) -> list[str]:
+    examples = parse_session(
+        fence.body, path, fence.body_line, output_ends_at_blank=False, column=len(fence.indent)
+    )
+    if not examples:
+        result.failures.append(
+            f"{path}:{fence.line}: this pycon block has no >>> example, so nothing "
+            "checks it; write its statements after >>> prompts"
+        )
+        return _fence_lines(fence, PYCON, list(fence.body))
+    outcomes = [run_example(example, namespace) for example in examples]
+    result.examples_run += len(outcomes)
+    result.failures += [outcome.report() for outcome in outcomes if not outcome.passed]
+    if figures.open_figure_count():
+        figures.close_all()
+        result.failures.append(
+            f"{path}:{fence.line}: this pycon block left a matplotlib figure open; "
+            "draw figures in a ```python run``` block, which shows them"
+        )
+    return _fence_lines(fence, PYCON, _session_lines(outcomes))
+
+
+def _run_script(fence: Fence, path: str, namespace: Namespace, result: PageResult) -> list[str]:
+    source = "\n".join(fence.body)
+    shown = _fence_lines(fence, "python", list(fence.body))
+    if not source.strip():
+        result.failures.append(f"{path}:{fence.line}: this python run block is empty")
+        return shown
+    outcome = run_script(source, path, fence.body_line, namespace, len(fence.indent))
+    result.examples_run += 1
+    if outcome.error is not None:
+        result.failures.append(
+            f"{path}:{fence.line}: python run block failed\n{outcome.error_traceback.rstrip()}"
+        )
+    for warning in outcome.warnings:
+        result.failures.append(f"{path}:{fence.line}: python run block emitted {warning}")
+    try:
+        svgs = figures.take_figures(f"{path}:{fence.line}", f"fig{len(result.figures) + 1}-")
+    except figures.FigureError as error:
+        result.failures.append(str(error))
+        svgs = []
+    # Printed Markdown and figures follow the code, at the block's own indentation so they
+    # stay inside an admonition or tab.
+    extra = outcome.stdout.rstrip("\n").split("\n") if outcome.stdout.strip() else []
+    for svg in svgs:
+        placeholder = _placeholder(path, len(result.figures) + 1)
+        result.figures[placeholder] = svg
+        extra += ["", placeholder]
+    if extra:
+        shown += [""] + [fence.indent + line if line.strip() else "" for line in extra] + [""]
+    return shown
+
+
+@contextlib.contextmanager
+def _page_state() -> Iterator[None]:
+    """Undo what a page may change in shared libraries: NumPy print options, matplotlib
+    settings and figures. Each page starts as a fresh session would."""
+    numpy = sys.modules.get("numpy")
+    printoptions = numpy.get_printoptions() if numpy is not None else None
+    figures.use_agg()
+    try:
+        yield
+    finally:
+        numpy = sys.modules.get("numpy")
+        if numpy is not None:
+            if printoptions is not None:
+                numpy.set_printoptions(**printoptions)
+            else:
+                numpy.set_printoptions()
+        figures.reset()
+
+
+def check_page(
+    markdown: str, path: str, first_line: int = 1, *, root: str | os.PathLike[str] = "."
+) -> PageResult:
+    """Run and check every block and directive of one page in a fresh namespace.
+
+    ``path`` is how failures name the page (``docs/prediction.md``), ``first_line`` the
+    file line on which ``markdown`` starts, ``root`` the project root that docstring
+    paths are shown relative to.
+    """
+    register_source(path, "\n" * (first_line - 1) + markdown)
+    result = PageResult(markdown=markdown)
+    try:
+        fences = find_fences(markdown, path, first_line)
+    except PageSyntaxError as error:
+        result.failures.append(str(error))
+        return result
+    lines = markdown.split("\n")
+    rendered: list[str] = []
+    position = 0
+    namespace = fresh_namespace()
+    with _page_state():
+        for fence in fences:
+            rendered += lines[position : fence.start]
+            position = fence.stop
+            if fence.kind == PYCON:
+                rendered += _run_pycon(fence, path, namespace, result)
+            elif fence.kind == PYTHON_RUN:
+                rendered += _run_script(fence, path, namespace, result)
+            else:
+                allowed = " and ".join(f"```{kind}" for kind in ALLOWED_FENCES)
+                result.failures.append(
+                    f"{path}:{fence.line}: a {fence.marker}{fence.info} block is neither run "
+                    f"nor checked; the fences allowed on these pages are {allowed}"
+                )
+                rendered += lines[fence.start : fence.stop]
+        rendered += lines[position:]
+        _run_directives(markdown, path, first_line, root, result)
+    result.markdown = "\n".join(rendered)
+    return result
+
+
+def _run_directives(
+    markdown: str, path: str, first_line: int, root: str | os.PathLike[str], result: PageResult
+) -> None:
+    directives = find_directives(markdown, first_line)
+    if not directives:
+        return
+    run_before = result.examples_run
+    for identifier, line in directives:
+        try:
+            outcomes = run_documented(identifier, root)
+        except (ImportError, AttributeError) as error:
+            result.failures.append(f"{path}:{line}: cannot import {identifier!r}: {error}")
+            continue
+        result.examples_run += len(outcomes)
+        result.failures += [outcome.report() for outcome in outcomes if not outcome.passed]
+    if result.examples_run == run_before:
+        result.failures.append(
+            f"{path}:{directives[0][1]}: the objects documented on this page have no "
+            "docstring examples, so nothing checks them"
+        )

@@ -1,0 +1,100 @@
+"""The MkDocs plugin: a thin layer that hands each page to ``check_page``.
+
+Every failing example on every page is logged with its ``path:line``, then the build
+fails (PluginError, a non-zero exit even without ``--strict``). ``mkdocs serve`` catches
+that error on a rebuild and keeps serving: fix the page or the library, and it rebuilds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from docrun.blocks import markdown_first_line
+from docrun.docstrings import display_path
+from docrun.page import check_page, insert_figures
+
+log = get_plugin_logger(__name__)
+
+
+class DocrunConfig(Config):  # type: ignore[no-untyped-call]
+    # Packages imported afresh at the start of every build, so `mkdocs serve` shows a
+    # library edit (list them under `watch:` too, so an edit triggers the rebuild).
+    reload = config_options.ListOfItems(config_options.Type(str), default=["mlmath"])
+
+
+def forget_modules(packages: list[str]) -> None:
+    """Drop ``packages`` and their submodules from ``sys.modules``: the next import
+    reads the source again."""
+    for name in list(sys.modules):
+        if any(name == package or name.startswith(package + ".") for package in packages):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.failed_pages: set[str] = set()
+        self.figures: dict[str, dict[str, str]] = {}
+        self.root = "."
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+        return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # A fresh start for every build, and a fresh import of the library.
+        self.failures = []
+        self.failed_pages = set()
+        self.figures = {}
+        forget_modules(self.config.reload)
+
+    # Run first, on the page as written, so line numbers are the file's and other
+    # plugins (math) see the actual outputs.
+    @event_priority(100)
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        file = page.file
+        if not file.src_uri.endswith(".md"):
+            return markdown
+        if file.abs_src_path is not None:
+            path = display_path(file.abs_src_path, self.root)
+        else:
+            path = f"{os.path.basename(config.docs_dir)}/{file.src_uri}"
+        first_line = markdown_first_line(file.content_string, markdown)
+        result = check_page(markdown, path, first_line, root=self.root)
+        for failure in result.failures:
+            log.error(failure)
+        if result.failures:
+            self.failures += result.failures
+            self.failed_pages.add(path)
+        log.debug(f"{path}: {result.examples_run} examples ran")
+        self.figures[file.src_uri] = result.figures
+        return result.markdown
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        # Figures go in after the search plugin indexed the page: SVG text is not prose.
+        return insert_figures(output, self.figures.pop(page.file.src_uri, {}))
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.failures:
+            count = len(self.failures)
+            pages = ", ".join(sorted(self.failed_pages))
+            raise PluginError(
+                f"docrun: {count} failing example{'s' if count != 1 else ''} or block"
+                f"{'s' if count != 1 else ''} on {pages} (each is reported above)"
+            )
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self.figures = {}

@@ -1,0 +1,197 @@
+"""Run examples the way the Python REPL does, in a namespace of the caller's choosing."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import linecache
+import sys
+import traceback
+import warnings
+from dataclasses import dataclass
+from types import CodeType, TracebackType
+from typing import Any
+
+from docrun.blocks import Example
+from docrun.check import (
+    exception_matches,
+    exception_text,
+    expects_exception,
+    output_matches,
+)
+
+Namespace = dict[str, Any]
+
+
+def fresh_namespace() -> Namespace:
+    """An empty module namespace, as a new REPL session starts with."""
+    return {"__name__": "__main__", "__builtins__": builtins}
+
+
+def register_source(path: str, text: str) -> None:
+    """Let tracebacks quote the page's own lines for code compiled as ``path``."""
+    lines = [line + "\n" for line in text.splitlines()]
+    linecache.cache[path] = (len(text), None, lines, path)
+
+
+def _compile(source: str, path: str, line: int, mode: str, column: int) -> CodeType:
+    """Compile with the file's lines and columns, so tracebacks point into the page.
+
+    ``column`` is where the code starts on its line: after the block's indentation, and
+    after the ``>>> `` or ``... `` prompt in a session.
+    """
+    tree = ast.parse(source + "\n", filename=path, mode=mode)
+    assert isinstance(tree, ast.Module | ast.Interactive)  # the modes "exec" and "single"
+    ast.increment_lineno(tree, line - 1)
+    for node in ast.walk(tree):
+        if isinstance(getattr(node, "col_offset", None), int):
+            node.col_offset += column  # type: ignore[attr-defined]
+            if getattr(node, "end_col_offset", None) is not None:
+                node.end_col_offset += column  # type: ignore[attr-defined]
+    code: CodeType = compile(tree, path, mode, dont_inherit=True)
+    return code
+
+
+def _user_traceback(error: BaseException, path: str) -> str:
+    """The traceback from the example's own frame on, without the runner's frames."""
+    tb: TracebackType | None = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != path:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one example did: its REPL output, and the exception it raised, if any."""
+
+    example: Example
+    got: str
+    error: BaseException | None
+    error_traceback: str
+    warnings: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        if self.warnings:
+            return False
+        if expects_exception(self.example.want):
+            return self.error is not None and exception_matches(self.example.want, self.error)
+        return self.error is None and output_matches(self.example.want, self.got)
+
+    @property
+    def shown(self) -> str:
+        """The output the page shows: the actual one, exceptions in doctest's short form."""
+        if self.error is None:
+            return self.got.rstrip("\n")
+        return "Traceback (most recent call last):\n  ...\n" + exception_text(self.error)
+
+    def report(self) -> str:
+        """What went wrong, for the build log and the pytest report."""
+        src = "\n".join(
+            ("    >>> " if k == 0 else "    ... ") + line
+            for k, line in enumerate(self.example.source.splitlines() or [""])
+        )
+        head = f"{self.example.location}: example failed\n{src}\n"
+        if self.warnings:
+            return head + "It emitted a warning:\n" + _indent("\n".join(self.warnings))
+        expected = "Expected:\n" + _indent(self.example.want or "(no output)")
+        if self.error is not None and not expects_exception(self.example.want):
+            return head + expected + "\nGot an exception:\n" + _indent(self.error_traceback)
+        got = self.shown if self.error is not None else self.got.rstrip("\n")
+        if expects_exception(self.example.want) and self.error is None:
+            got = (got + "\n" if got else "") + "(no exception raised)"
+        return head + expected + "\nGot:\n" + _indent(got or "(no output)")
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else "" for line in text.splitlines())
+
+
+@contextlib.contextmanager
+def _captured(buffer: io.StringIO) -> Any:
+    """Send stdout, stderr and the REPL's echo of expression values to ``buffer``."""
+
+    def echo(value: object) -> None:
+        # The REPL's rule: None is not shown; anything else is shown as its repr.
+        if value is not None:
+            buffer.write(repr(value) + "\n")
+            builtins_underscore[0] = value
+
+    builtins_underscore: list[object] = [None]
+    saved = sys.displayhook
+    sys.displayhook = echo
+    try:
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            yield builtins_underscore
+    finally:
+        sys.displayhook = saved
+
+
+def run_example(example: Example, namespace: Namespace) -> Outcome:
+    """Run one ``>>>`` statement in ``namespace`` as the REPL would, and record it.
+
+    A statement that does not compile counts as an exception it raised, as in the REPL.
+    Warnings are recorded and fail the example: a page must not hide one.
+    """
+    buffer = io.StringIO()
+    error: BaseException | None = None
+    error_traceback = ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with _captured(buffer) as last_value:
+            try:
+                code = _compile(
+                    example.source, example.path, example.line, "single", example.column
+                )
+                exec(code, namespace)
+            except Exception as exc:
+                error = exc
+                error_traceback = _user_traceback(exc, example.path)
+        if last_value[0] is not None:
+            namespace["_"] = last_value[0]
+    return Outcome(
+        example=example,
+        got=buffer.getvalue(),
+        error=error,
+        error_traceback=error_traceback,
+        warnings=tuple(
+            f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    """What a ``python run`` block did: its stdout, and the exception it raised, if any."""
+
+    stdout: str
+    error: BaseException | None
+    error_traceback: str
+    warnings: tuple[str, ...]
+
+
+def run_script(
+    source: str, path: str, line: int, namespace: Namespace, column: int = 0
+) -> ScriptResult:
+    """Run a whole ``python run`` block as a script in ``namespace``, capturing stdout."""
+    buffer = io.StringIO()
+    error: BaseException | None = None
+    error_traceback = ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with contextlib.redirect_stdout(buffer):
+            try:
+                exec(_compile(source, path, line, "exec", column), namespace)
+            except Exception as exc:
+                error = exc
+                error_traceback = _user_traceback(exc, path)
+    return ScriptResult(
+        stdout=buffer.getvalue(),
+        error=error,
+        error_traceback=error_traceback,
+        warnings=tuple(
+            f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught
+        ),
+    )
