@@ -290,14 +290,17 @@ def replace_arithmatex(page_html: str, rendered: dict[tuple[str, bool], str]) ->
 _AUTODOC = re.compile(r"^\s*:::\s*(?P<name>[\w.]+)", re.MULTILINE)
 
 
-def locate(tex: str, page_source: str, page_path: str) -> str:
-    """Best place to blame for an equation: ``path:line`` in the page or a documented module."""
+def locate(tex: str, page_source: str, page_path: str, roots: Sequence[Path] = ()) -> str:
+    """Best place to blame for an equation: ``path:line`` in the page or a documented module.
+
+    ``roots`` are folders where mkdocstrings looks for modules, besides the importable ones.
+    """
     first = tex.strip().splitlines()[0].strip() if tex.strip() else tex
     line = _line_of(first, page_source)
     if line is not None:
         return f"{page_path}:{line}"
     for module in _AUTODOC.findall(page_source):
-        for path in _module_files(module):
+        for path in _module_files(module, roots):
             line = _line_of(first, path.read_text(encoding="utf-8"))
             if line is not None:
                 return f"{_shorten(path)}:{line}"
@@ -309,15 +312,24 @@ def _line_of(needle: str, text: str) -> int | None:
     return None if at < 0 else text.count("\n", 0, at) + 1
 
 
-def _module_files(name: str) -> list[Path]:
+def _module_files(name: str, roots: Sequence[Path]) -> list[Path]:
+    """The source files of a module or package named in a ``::: name`` directive."""
+    top = name.split(".")[0]
+    candidates = [root / top for root in roots] + [root / f"{top}.py" for root in roots]
     try:
-        spec = importlib.util.find_spec(name.split(".")[0])
+        spec = importlib.util.find_spec(top)
     except (ImportError, ValueError):
-        return []
-    if spec is None or spec.origin is None:
-        return []
-    origin = Path(spec.origin)
-    return sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+        spec = None
+    if spec is not None and spec.origin is not None:
+        origin = Path(spec.origin)
+        candidates.append(origin.parent if origin.name == "__init__.py" else origin)
+    files: list[Path] = []
+    for candidate in candidates:
+        if candidate.is_dir():
+            files += sorted(candidate.rglob("*.py"))
+        elif candidate.is_file():
+            files.append(candidate)
+    return files
 
 
 def _shorten(path: Path) -> str:
@@ -453,7 +465,8 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         results = self.renderer.render(items)
         page_path = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
         errors = [
-            f"{locate(tex, page.file.content_string, page_path)}: invalid TeX {tex!r}: "
+            f"{locate(tex, page.file.content_string, page_path, _source_roots(config))}: "
+            f"invalid TeX {tex!r}: "
             f"{result.error}"
             for (tex, _), result in zip(items, results, strict=True)
             if result.error is not None
@@ -475,6 +488,17 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
     def _stop(self) -> None:
         if self._renderer is not None:
             self._renderer.close()
+
+
+def _source_roots(config: MkDocsConfig) -> list[Path]:
+    """The folder of mkdocs.yml and the module paths given to mkdocstrings' Python handler."""
+    root = Path(config.config_file_path).resolve().parent
+    roots = [root]
+    mkdocstrings = getattr(config.plugins.get("mkdocstrings"), "config", None)
+    handlers = mkdocstrings.get("handlers", {}) if mkdocstrings is not None else {}
+    paths = handlers.get("python", {}).get("paths", []) if isinstance(handlers, dict) else []
+    roots += [root / path for path in paths if isinstance(path, str)]
+    return roots
 
 
 def _refuse_notebook_cache(config: MkDocsConfig) -> None:
