@@ -1,0 +1,205 @@
+"""The one place that turns bad input into clear errors.
+
+Every public function passes its arguments through these checks before it computes
+anything, so a reader who passes a string, a ragged list, mismatched shapes or NaN
+gets a message that names the argument, says what was expected and what came,
+instead of a NumPy traceback about broadcasting.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.floating[Any]]
+
+# Kinds NumPy uses for booleans, signed and unsigned integers, and reals.
+_REAL_KINDS = "biuf"
+
+
+def describe(value: object) -> str:
+    """A short description of ``value`` for an error message."""
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _numeric_array(value: object, name: str) -> npt.NDArray[Any]:
+    """``value`` as a NumPy array of real numbers, or a TypeError/ValueError naming ``name``."""
+    try:
+        array = np.asarray(value)
+    except ValueError as error:
+        # NumPy refuses ragged nested lists such as [[1, 2], [3]].
+        raise ValueError(
+            f"{name} must be a number or a rectangular array of numbers; "
+            f"got a ragged nested sequence ({error})"
+        ) from None
+    if array.dtype.kind not in _REAL_KINDS:
+        raise TypeError(f"{name} must be a real number or an array of them; got {describe(value)}")
+    return array
+
+
+def _float_dtype(arrays: list[npt.NDArray[Any]], values: tuple[object, ...]) -> np.dtype[Any]:
+    """The floating type to compute in: float32 stays float32, integers become float64.
+
+    A plain Python ``int`` or ``float`` does not decide the type (NumPy's rule for
+    Python scalars), so ``predict(W32, X32, 0.5)`` stays in float32.
+    """
+    decisive = [a.dtype for a, v in zip(arrays, values, strict=True) if type(v) not in (int, float)]
+    dtype = np.result_type(*decisive) if decisive else np.dtype(np.float64)
+    if dtype.kind != "f":
+        return np.dtype(np.float64)
+    if dtype.itemsize > 8:
+        raise TypeError(f"expected float32 or float64 numbers; got {dtype}")
+    return np.dtype(np.float32) if dtype.itemsize <= 4 else np.dtype(np.float64)
+
+
+def as_floats(*named: tuple[str, object]) -> list[FloatArray]:
+    """Each ``(name, value)`` as a float array, all in one common float dtype."""
+    arrays = [_numeric_array(value, name) for name, value in named]
+    dtype = _float_dtype(arrays, tuple(value for _, value in named))
+    return [array.astype(dtype, copy=False) for array in arrays]
+
+
+def as_float(name: str, value: object) -> FloatArray:
+    """One argument as a float array (float32 kept, everything else float64)."""
+    return as_floats((name, value))[0]
+
+
+def as_result(result: FloatArray, *inputs: object) -> float | FloatArray:
+    """A plain Python float when no input was an array, else the array itself.
+
+    NumPy 2 prints a scalar as ``np.float64(0.5)``; returning a Python float makes
+    ``sigmoid(2.5)`` print ``0.9241418199787566`` in every session, as on the page.
+    """
+    if result.ndim == 0 and not any(isinstance(v, np.ndarray | list | tuple) for v in inputs):
+        return float(result)
+    return result
+
+
+def require_finite(array: FloatArray, name: str) -> None:
+    """Training data must be finite: one NaN would silently turn every result into NaN."""
+    if not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        where = f" at index {tuple(int(i) for i in bad)}" if array.ndim else ""
+        value = array[tuple(bad)] if array.ndim else array
+        raise ValueError(f"{name} must contain only finite numbers; got {float(value)}{where}")
+
+
+def require_nonempty(array: FloatArray, name: str) -> None:
+    """A mean over no samples is undefined, so empty data is refused."""
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty; got an array of shape {array.shape}")
+
+
+def require_ndim(array: FloatArray, name: str, ndims: tuple[int, ...], meaning: str) -> None:
+    """``array`` has one of the allowed numbers of axes, e.g. X is (m, n)."""
+    if array.ndim not in ndims:
+        raise ValueError(f"{name} must be {meaning}; got an array of shape {array.shape}")
+
+
+def require_unit_interval(array: FloatArray, name: str, what: str) -> None:
+    """Labels and probabilities live in [0, 1]; NaN is refused too (``what`` says which)."""
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must be {what} in [0, 1]; got NaN")
+    if array.size and (array.min() < 0 or array.max() > 1):
+        low, high = float(array.min()), float(array.max())
+        raise ValueError(f"{name} must be {what} in [0, 1]; got values from {low} to {high}")
+
+
+def require_samples_match(X: FloatArray, y: FloatArray, X_name: str = "X") -> None:
+    """X has one row per sample and y one entry (or row) per sample."""
+    if y.ndim == 0 or X.shape[0] != y.shape[0]:
+        got = "a scalar" if y.ndim == 0 else f"{y.shape[0]} entries"
+        raise ValueError(
+            f"{X_name} and y disagree: {X_name} has {X.shape[0]} rows (samples) but y has {got}"
+        )
+
+
+def require_same_shape(a: FloatArray, b: FloatArray, a_name: str, b_name: str) -> None:
+    """Elementwise functions pair entries one to one (a scalar pairs with everything)."""
+    if a.ndim and b.ndim and a.shape != b.shape:
+        raise ValueError(
+            f"{a_name} and {b_name} disagree: {a_name} has shape {a.shape} "
+            f"but {b_name} has shape {b.shape}"
+        )
+
+
+def require_features_match(W: FloatArray, X: FloatArray, X_name: str = "X") -> None:
+    """W has one row per feature, the last axis of the input x or X."""
+    n_features = X.shape[-1]
+    if W.shape[0] != n_features:
+        what = "columns (features)" if X.ndim == 2 else "entries (features)"
+        raise ValueError(
+            f"W and {X_name} disagree: W has {W.shape[0]} rows (one per feature) "
+            f"but {X_name} has {n_features} {what}"
+        )
+
+
+def learn_rate(value: object) -> float:
+    """The step size η: a positive, finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"learn_rate must be a positive finite number; got {describe(value)}")
+    rate = float(value)
+    if not (math.isfinite(rate) and rate > 0):
+        raise ValueError(f"learn_rate must be a positive finite number; got {rate}")
+    return rate
+
+
+def epochs(value: object) -> int:
+    """The number of passes: a non-negative int (True is not 1 epoch)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"epochs must be a non-negative int; got {describe(value)}")
+    count = int(value)
+    if count < 0:
+        raise ValueError(f"epochs must be a non-negative int; got {count}")
+    return count
+
+
+def positive_step(value: object, name: str) -> float:
+    """A finite-difference step: a positive finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive finite number; got {describe(value)}")
+    step = float(value)
+    if not (math.isfinite(step) and step > 0):
+        raise ValueError(f"{name} must be a positive finite number; got {step}")
+    return step
+
+
+def training_set(X: FloatArray, y: FloatArray, *, labels: bool = True) -> None:
+    """X is a non-empty finite (m, n) matrix and y has one finite entry (or row) per sample.
+
+    With ``labels`` (cross-entropy), y must also lie in [0, 1].
+    """
+    require_ndim(X, "X", (2,), "a matrix of shape (m, n): one row per sample")
+    require_nonempty(X, "X")
+    require_finite(X, "X")
+    require_samples_match(X, y)
+    require_finite(y, "y")
+    if labels:
+        require_unit_interval(y, "y", "labels")
+
+
+def weights_for(W: FloatArray, X: FloatArray, ndims: tuple[int, ...] = (1,)) -> None:
+    """W is finite and has one row per column (feature) of X."""
+    meaning = "a vector of shape (n,)" if ndims == (1,) else "of shape (n,) or (n, k)"
+    require_ndim(W, "W", ndims, meaning)
+    require_finite(W, "W")
+    require_features_match(W, X)
+
+
+def scalar(array: FloatArray, name: str) -> float:
+    """A finite scalar such as the bias b."""
+    if array.ndim:
+        raise ValueError(f"{name} must be a single number; got an array of shape {array.shape}")
+    require_finite(array, name)
+    return float(array)

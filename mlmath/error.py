@@ -1,0 +1,215 @@
+r"""How wrong the predictions are: cross-entropy and the sum of squared errors."""
+
+from __future__ import annotations
+
+from typing import overload
+
+import numpy as np
+import numpy.typing as npt
+
+from mlmath import _validate as check
+from mlmath._blocks import blockwise
+from mlmath._validate import FloatArray
+
+
+def _labels_and(y: npt.ArrayLike, other: npt.ArrayLike, name: str) -> tuple[FloatArray, FloatArray]:
+    """y as labels in [0, 1] and a second argument of the same shape (or a scalar)."""
+    y_array, other_array = check.as_floats(("y", y), (name, other))
+    check.require_unit_interval(y_array, "y", "labels")
+    check.require_same_shape(y_array, other_array, "y", name)
+    return y_array, other_array
+
+
+def _xlogx_terms(y: FloatArray, output: FloatArray) -> FloatArray:
+    """−y ln ŷ − (1 − y) ln(1 − ŷ), with 0·ln 0 taken as 0 (its limit)."""
+    # ln 0 = −inf is intended here: a confident wrong answer has infinite error. The
+    # division-by-zero flag NumPy raises for it is therefore silenced, locally.
+    with np.errstate(divide="ignore"):
+        log_output = np.log(output)
+        log_complement = np.log1p(-output)  # ln(1 − ŷ), exact for small ŷ
+    y, output, log_output, log_complement = np.broadcast_arrays(
+        y, output, log_output, log_complement
+    )
+    # Where a label weight is 0 its term is 0, even when the log is −inf (0·−inf is nan).
+    first = np.multiply(y, log_output, out=np.zeros(y.shape, y.dtype), where=y != 0)
+    weight = 1.0 - y
+    second = np.multiply(weight, log_complement, out=np.zeros(y.shape, y.dtype), where=weight != 0)
+    # 0 − (…) rather than −(…): a perfect answer gives 0.0, not −0.0.
+    loss: FloatArray = 0.0 - (first + second)
+    return loss
+
+
+@overload
+def error_formula(y: float, output: float) -> float: ...
+@overload
+def error_formula(y: npt.ArrayLike, output: npt.ArrayLike) -> float | FloatArray: ...
+def error_formula(y: npt.ArrayLike, output: npt.ArrayLike) -> float | FloatArray:
+    r"""The cross-entropy error of each prediction, the article's ``error_formula``.
+
+    Parameters
+    ----------
+    y : float or array_like of shape (m,)
+        True labels in [0, 1] (usually 0 or 1).
+    output : float or array_like of shape (m,)
+        Predicted probabilities ŷ in [0, 1].
+
+    Returns
+    -------
+    float or ndarray of shape (m,)
+        The error of each sample: 0 for a confident right answer, +inf for a
+        confident wrong one, never nan.
+
+    Notes
+    -----
+    $$-y \ln \hat{y} - (1 - y) \ln(1 - \hat{y})$$
+
+    with 0 · ln 0 = 0, its limit. The article's NumPy one-liner returns nan for
+    y = 1, ŷ = 1 (0 · −inf) and warns; here it is exactly 0.
+
+    Examples
+    --------
+    >>> error_formula(1, 0.9) == -float(np.log(0.9))
+    True
+    >>> error_formula(1, 1.0), error_formula(0, 0.0)
+    (0.0, 0.0)
+    >>> error_formula(1, 0.0)
+    inf
+    >>> error_formula([1, 0], [0.5, 0.5])
+    array([0.69314718, 0.69314718])
+    """
+    y_array, output_array = _labels_and(y, output, "output")
+    check.require_unit_interval(output_array, "output", "probabilities")
+    return check.as_result(_xlogx_terms(y_array, output_array), y, output)
+
+
+def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
+    r"""The mean cross-entropy error E of m predictions.
+
+    Parameters
+    ----------
+    y : array_like of shape (m,)
+        True labels in [0, 1].
+    y_hat : array_like of shape (m,)
+        Predicted probabilities in [0, 1].
+
+    Returns
+    -------
+    float
+        E ≥ 0; +inf if any prediction is confidently wrong.
+
+    Notes
+    -----
+    $$E = -\frac{1}{m} \sum_{i=1}^{m} \Bigl[y_i \ln \hat{y}_i + (1 - y_i) \ln(1 - \hat{y}_i)\Bigr]$$
+
+    Probabilities that have already been rounded to 0 or 1 lose information; when
+    you have the scores h, `cross_entropy_from_logits` is exact for every finite h.
+
+    Examples
+    --------
+    >>> cross_entropy([1, 0, 1], [0.8, 0.3, 0.6]) == float(np.mean(
+    ...     error_formula([1, 0, 1], [0.8, 0.3, 0.6])))
+    True
+    >>> cross_entropy([1, 0], [1.0, 0.0])
+    0.0
+    """
+    y_array, y_hat_array = _labels_and(y, y_hat, "y_hat")
+    check.require_unit_interval(y_hat_array, "y_hat", "probabilities")
+    y_array, y_hat_array = np.broadcast_arrays(y_array, y_hat_array)
+    check.require_nonempty(y_array, "y")
+    return float(np.mean(_xlogx_terms(y_array, y_hat_array)))
+
+
+def _softplus_of_neg_abs(h: FloatArray, out: FloatArray, _: FloatArray, __: FloatArray) -> None:
+    """out = log(1 + e^(−|h|)), the part of the loss shared by both labels."""
+    np.abs(h, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+
+
+def _logit_losses(y: FloatArray, h: FloatArray) -> FloatArray:
+    """The cross-entropy of each sample from its score: max(h, 0) − h·y + log(1 + e^(−|h|))."""
+    loss = blockwise(_softplus_of_neg_abs, h)
+    # max(h, 0) − h·y is exact for y in {0, 1}: it is max(h, 0) or max(−h, 0).
+    loss += np.maximum(h, 0.0) - h * y
+    return loss
+
+
+def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> float:
+    r"""The mean cross-entropy E computed from the scores h = W·x + b.
+
+    Parameters
+    ----------
+    y : array_like of shape (m,)
+        True labels in [0, 1].
+    h : array_like of shape (m,)
+        Scores (logits), any finite numbers.
+
+    Returns
+    -------
+    float
+        E, finite for every finite h.
+
+    Notes
+    -----
+    With ŷ = σ(h), ln ŷ = ln σ(h) and ln(1 − ŷ) = ln σ(−h), which gives
+
+    $$E = \frac{1}{m} \sum_{i=1}^{m}
+    \Bigl[\max(h_i, 0) - h_i y_i + \ln\bigl(1 + e^{-|h_i|}\bigr)\Bigr]$$
+
+    Every term is computed without forming σ(h), so a score of 40 does not round
+    ŷ to 1 (where the error of the label 0 would be +inf instead of 40).
+
+    Examples
+    --------
+    >>> cross_entropy_from_logits([1, 0], [0.0, 0.0]) == float(np.log(2))
+    True
+    >>> cross_entropy_from_logits([0], [40.0])
+    40.0
+    >>> from mlmath import sigmoid
+    >>> cross_entropy([0], [sigmoid(40.0)])
+    inf
+    """
+    y_array, h_array = _labels_and(y, h, "h")
+    check.require_finite(h_array, "h")
+    y_array, h_array = np.broadcast_arrays(y_array, h_array)
+    check.require_nonempty(y_array, "y")
+    return float(np.mean(_logit_losses(y_array, h_array)))
+
+
+def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
+    r"""The sum of squared errors over all data points and output units.
+
+    Parameters
+    ----------
+    y : float or array_like of shape (m,) or (m, k)
+        True values.
+    y_hat : float or array_like of the shape of `y`
+        Predictions.
+
+    Returns
+    -------
+    float
+        E ≥ 0.
+
+    Notes
+    -----
+    $$E = \frac{1}{2} \sum_{\mu} \sum_{j} \bigl(y^{\mu}_j - \hat{y}^{\mu}_j\bigr)^2$$
+
+    μ runs over the data points and j over the output units. The ½ cancels the 2
+    that differentiating the square brings down.
+
+    Examples
+    --------
+    >>> sse([1.0, 0.0], [0.5, 0.5])
+    0.25
+    >>> sse([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]])
+    0.0
+    """
+    y_array, y_hat_array = check.as_floats(("y", y), ("y_hat", y_hat))
+    check.require_finite(y_array, "y")
+    check.require_finite(y_hat_array, "y_hat")
+    check.require_same_shape(y_array, y_hat_array, "y", "y_hat")
+    # A sum beyond the largest float is +inf, a fair answer; not a warning.
+    with np.errstate(over="ignore"):
+        return float(0.5 * np.sum(np.square(y_array - y_hat_array)))

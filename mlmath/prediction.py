@@ -1,0 +1,128 @@
+r"""The score h = W·x + b and the prediction ŷ = σ(h)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from mlmath import _validate as check
+from mlmath._validate import FloatArray
+from mlmath.activation import sigmoid
+
+
+def _score(W: FloatArray, x: FloatArray, b: FloatArray) -> FloatArray:
+    """h = W·x + b for validated arrays (see `score` for the shapes)."""
+    if W.ndim == 0:
+        if b.ndim:
+            raise ValueError(f"b must be a scalar when W is a scalar; got shape {b.shape}")
+        product = W * x
+    else:
+        check.require_ndim(W, "W", (1, 2), "a scalar, a vector (n,) or a matrix (n, k)")
+        check.require_ndim(
+            x, "x", (1, 2), "a vector (n,) or a matrix (m, n) when W is not a scalar"
+        )
+        check.require_features_match(W, x, "x")
+        allowed = {()} if W.ndim == 1 else {(), (W.shape[1],)}
+        if b.shape not in allowed:
+            expected = "a scalar" if W.ndim == 1 else f"a scalar or shape ({W.shape[1]},)"
+            raise ValueError(f"b must be {expected} for W of shape {W.shape}; got shape {b.shape}")
+        product = x @ W
+    h: FloatArray = product + b
+    return h
+
+
+def checked_score(W: FloatArray, x: FloatArray, b: FloatArray) -> FloatArray:
+    """`_score` for finite arrays, with overflow handled: shared with training."""
+    # Finite inputs can still overflow (1e200 · 1e200); an infinite score is a fair
+    # answer (σ(±inf) is 1 or 0), but inf − inf is not, and is reported below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        h = _score(W, x, b)
+    if np.isnan(h).any():
+        raise ValueError("the score W·x + b overflowed to inf − inf; scale x or W down")
+    return h
+
+
+def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float | FloatArray:
+    r"""The score h = W·x + b, the input of the activation function.
+
+    Parameters
+    ----------
+    W : float or array_like of shape (n,) or (n, k)
+        Weights: a scalar (one feature, as in the article), one weight per feature,
+        or one column of weights per output unit.
+    x : float or array_like of shape (n,) or (m, n)
+        One sample with n features, or m samples as the rows of a matrix. With a
+        scalar `W`, any shape (each entry is scaled by W).
+    b : float or array_like of shape (k,), default 0.0
+        Bias: a scalar, or one per output unit when `W` is (n, k).
+
+    Returns
+    -------
+    float or ndarray of shape (m,), (k,) or (m, k)
+        The score of each sample (and output unit). A Python float for one sample
+        and one output.
+
+    Notes
+    -----
+    $$h = W \cdot x + b = \sum_{i=1}^{n} w_i x_i + b$$
+
+    For vectors this is a dot product. The article's ``W * x`` multiplies entry by
+    entry, which is only the same thing when there is one feature.
+
+    Examples
+    --------
+    >>> score(16, 0.38, 10)
+    16.08
+    >>> score([1.0, 2.0], [3.0, 4.0], 0.5)
+    11.5
+    >>> score([1.0, 2.0], [[3.0, 4.0], [0.0, 1.0]], 0.5)
+    array([11.5,  2.5])
+    """
+    W_array, x_array, b_array = check.as_floats(("W", W), ("x", x), ("b", b))
+    for array, name in ((W_array, "W"), (x_array, "x"), (b_array, "b")):
+        check.require_finite(array, name)
+    h = checked_score(W_array, x_array, b_array)
+    return float(h) if h.ndim == 0 else h
+
+
+def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float | FloatArray:
+    r"""The prediction ŷ = σ(W·x + b), arguments in the article's order.
+
+    Parameters
+    ----------
+    W : float or array_like of shape (n,) or (n, k)
+        Weights: a scalar, one per feature, or one column per output unit.
+    x : float or array_like of shape (n,) or (m, n)
+        One sample, or m samples as the rows of a matrix.
+    b : float or array_like of shape (k,), default 0.0
+        Bias.
+
+    Returns
+    -------
+    float or ndarray of shape (m,), (k,) or (m, k)
+        Probabilities in [0, 1]: a Python float for one sample and one output.
+
+    Notes
+    -----
+    $$\hat{y} = \sigma\left(W \cdot x + b\right)$$
+
+    See `score` for h = W·x + b and `sigmoid` for σ.
+
+    Examples
+    --------
+    The article's two predictions:
+
+    >>> predict(16, 0.38, 10)
+    0.9999998961169515
+    >>> predict(1, 0.38, 0.1)
+    0.617747874769249
+
+    A score of 0 is a coin flip; one prediction per row of X:
+
+    >>> predict([2.0, -1.0], [1.0, 2.0], 0.0)
+    0.5
+    >>> predict([2.0, -1.0], [[1.0, 2.0], [3.0, 0.0]], 0.0)
+    array([0.5       , 0.99752738])
+    """
+    h = score(W, x, b)
+    return sigmoid(h)
