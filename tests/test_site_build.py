@@ -1,0 +1,306 @@
+"""The real site, built once (strict): its numbers, its math, and nothing from elsewhere."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from docrun.katex import find_math, notebook_math
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if p.name != "404.html")
+
+
+def html_of(site: Path, source: Path) -> str:
+    """The built page of a source file under docs/ (directory URLs)."""
+    rel = source.relative_to(DOCS).with_suffix("")
+    built = site / "index.html" if rel.name == "index" else site / rel / "index.html"
+    return built.read_text(encoding="utf-8")
+
+
+class Tags(HTMLParser):
+    """Collects every start tag with its attributes, and the text of scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self.styles: list[str] = []
+        self._inside: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in {"script", "style"}:
+            self._inside = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._inside:
+            self._inside = None
+
+    def handle_data(self, data: str) -> None:
+        if self._inside == "script":
+            self.scripts.append(data)
+        elif self._inside == "style":
+            self.styles.append(data)
+
+
+def parse(page: str) -> Tags:
+    tags = Tags()
+    tags.feed(page)
+    return tags
+
+
+def visible_text(page: str, *, code: bool = False) -> str:
+    """Text a reader sees: no scripts, styles, KaTeX's MathML copy of the TeX, and no code
+    unless ``code`` (code blocks hold the examples' outputs)."""
+    patterns = [
+        r"<script\b.*?</script>",
+        r"<style\b.*?</style>",
+        r"<span class=\"katex-mathml\">.*?</math></span>",
+        r"<!--.*?-->",
+    ]
+    if not code:
+        patterns += [r"<pre\b.*?</pre>", r"<code\b.*?</code>"]
+    for pattern in patterns:
+        page = re.sub(pattern, " ", page, flags=re.DOTALL)
+    return re.sub(r"<[^>]+>", "", page)
+
+
+# --- the article's numbers --------------------------------------------------------------
+
+
+def sigma(h: float) -> float:
+    # Independent of mlmath: the defining formula, fine for these positive scores.
+    return 1.0 / (1.0 + math.exp(-h))
+
+
+def shown_with_digits(text: str, value: float, digits: int) -> bool:
+    """Whether the text shows a number with at least ``digits`` decimals that rounds ``value``."""
+    for whole, decimals in re.findall(r"(\d+)\.(\d+)", text):
+        if len(decimals) >= digits:
+            number = float(f"{whole}.{decimals}")
+            if abs(number - value) <= 0.5 * 10.0 ** -len(decimals) * (1 + 1e-9):
+                return True
+    return False
+
+
+def test_the_article_numbers_are_on_the_site(built_site: Path) -> None:
+    text = " ".join(
+        visible_text(p.read_text(encoding="utf-8"), code=True) for p in pages(built_site)
+    )
+    # σ(2.5) printed in full, as Python prints the float.
+    assert repr(sigma(2.5)) in text
+    # predict(x, W, b) = σ(W·x + b) with the article's inputs, shown to 10 decimals or more.
+    assert shown_with_digits(text, sigma(0.38 * 16 + 10), 10)
+    assert shown_with_digits(text, sigma(0.38 * 1 + 0.1), 10)
+
+
+# --- math --------------------------------------------------------------------------------
+
+
+def test_every_equation_of_every_page_is_rendered(built_site: Path) -> None:
+    sources = sorted(DOCS.rglob("*.md")) + sorted(DOCS.rglob("*.ipynb"))
+    assert sources
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        written = len(notebook_math(text) if source.suffix == ".ipynb" else find_math(text))
+        page = html_of(built_site, source)
+        rendered = page.count('<span class="katex">')
+        assert rendered >= written, f"{source.name}: {written} equations, {rendered} rendered"
+        # htmlAndMathml: every rendering carries MathML for assistive technology.
+        assert page.count('<span class="katex-mathml"><math') == rendered, source.name
+
+
+def test_pages_with_math_in_the_article_order_have_it_rendered(built_site: Path) -> None:
+    for name in ["prediction", "error", "gradient", "gradient-descent", "squared-errors"]:
+        page = (built_site / name / "index.html").read_text(encoding="utf-8")
+        assert '<span class="katex">' in page, name
+    notebook = next((built_site / "notebooks").rglob("index.html")).read_text(encoding="utf-8")
+    assert '<span class="katex">' in notebook
+
+
+def test_no_raw_tex_left_on_any_page(built_site: Path) -> None:
+    for path in pages(built_site):
+        page = path.read_text(encoding="utf-8")
+        assert 'class="arithmatex">\\(' not in page, path
+        assert 'class="arithmatex">\\[' not in page, path
+        text = visible_text(page)
+        for raw in ("\\(", "\\[", "$$", "\\frac", "\\hat", "\\sigma"):
+            assert raw not in text, f"{path.relative_to(built_site)} shows {raw!r}"
+
+
+def test_search_index_keeps_tex_not_katex_html(built_site: Path) -> None:
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    text = " ".join(doc["text"] for doc in index["docs"])
+    assert "\\sigma" in text
+    assert "katex" not in text
+    assert "<math" not in text
+
+
+# --- nothing from another origin ---------------------------------------------------------
+
+# Attributes through which a page loads something (not plain links a reader may follow).
+LOADING = {
+    "script": ["src"],
+    "img": ["src", "srcset"],
+    "iframe": ["src"],
+    "source": ["src", "srcset"],
+    "video": ["src", "poster"],
+    "audio": ["src"],
+    "embed": ["src"],
+    "object": ["data"],
+    "image": ["href", "xlink:href"],
+    "use": ["href", "xlink:href"],
+    "input": ["src"],
+}
+# <link rel=…> values that make the browser fetch or connect.
+LOADING_RELS = {
+    "stylesheet",
+    "icon",
+    "shortcut",
+    "apple-touch-icon",
+    "manifest",
+    "preload",
+    "prefetch",
+    "modulepreload",
+    "preconnect",
+    "dns-prefetch",
+    "prerender",
+}
+# URLs inside the theme's JavaScript and the condition under which each would be fetched;
+# the tests below check that the condition does not hold on this site.
+GATED_JS_URLS = {
+    "https://unpkg.com/mermaid@11/dist/mermaid.min.js": "a page has a .mermaid diagram",
+    "https://unpkg.com/resize-observer-polyfill": "the browser lacks ResizeObserver (none now)",
+    "https://api.github.com/repos/": "repo_url points at GitHub (repository facts)",
+    "https://api.github.com/users/": "repo_url points at GitHub (repository facts)",
+    "https://": "repo_url points at GitLab (`https://${host}/api/v4/projects/…`)",
+}
+# XML namespace names are identifiers, never fetched.
+NAMESPACES = re.compile(r"https?://www\.w3\.org/(1998/Math/MathML|2000/svg|1999/xhtml|1999/xlink)")
+
+
+def is_elsewhere(url: str, page_url: str, site_url: str) -> bool:
+    """Whether a URL found in a page points at another origin than the site's."""
+    url = url.strip()
+    if not url or url.startswith(("data:", "#", "blob:")):
+        return False
+    absolute = urlsplit(urljoin(page_url, url))
+    own = urlsplit(site_url)
+    return (absolute.scheme, absolute.netloc) != (own.scheme, own.netloc)
+
+
+def css_urls(css: str) -> list[str]:
+    found = re.findall(r"url\(\s*['\"]?([^'\")]+)", css)
+    found += re.findall(r"@import\s+(?:url\()?\s*['\"]([^'\"]+)", css)
+    return found
+
+
+def js_urls(js: str) -> list[str]:
+    """Absolute URLs written as string literals (comments and licence headers aside)."""
+    urls = re.findall(r"[\"'`](https?://[^\"'`\s]*)", js)
+    return [u.split("${")[0] for u in urls if not NAMESPACES.match(u)]
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site: Path) -> str:
+    canonical = re.search(
+        r'<link rel="canonical" href="([^"]+)"',
+        (built_site / "index.html").read_text(encoding="utf-8"),
+    )
+    assert canonical is not None, "index.html has no canonical link: is site_url set?"
+    return canonical.group(1)
+
+
+def test_no_page_loads_anything_from_another_origin(built_site: Path, site_url: str) -> None:
+    offenders: list[str] = []
+    for path in pages(built_site):
+        page_url = urljoin(site_url, path.relative_to(built_site).as_posix())
+        tags = parse(path.read_text(encoding="utf-8"))
+        for tag, attrs in tags.tags:
+            names = list(LOADING.get(tag, []))
+            rels = set((attrs.get("rel") or "").lower().split())
+            if tag == "link" and rels & LOADING_RELS:
+                names.append("href")
+            if "style" in attrs:
+                offenders += [f"{path}: style url({u})" for u in css_urls(attrs["style"] or "")]
+            for name in names:
+                value = attrs.get(name) or ""
+                candidates = [part.split()[0] for part in value.split(",") if part.strip()]
+                if name != "srcset":
+                    candidates = [value]
+                offenders += [
+                    f"{path}: <{tag} {name}={url}>"
+                    for url in candidates
+                    if is_elsewhere(url, page_url, site_url)
+                ]
+        for css in tags.styles:
+            offenders += [
+                f"{path}: inline CSS {u}"
+                for u in css_urls(css)
+                if is_elsewhere(u, page_url, site_url)
+            ]
+        for js in tags.scripts:
+            offenders += [f"{path}: inline script {u}" for u in js_urls(js)]
+    assert offenders == []
+
+
+def test_no_stylesheet_imports_or_fonts_from_another_origin(built_site: Path) -> None:
+    offenders = [
+        f"{css.relative_to(built_site)}: {url}"
+        for css in built_site.rglob("*.css")
+        for url in css_urls(css.read_text(encoding="utf-8"))
+        if re.match(r"(https?:)?//", url)
+    ]
+    assert offenders == []
+
+
+def test_scripts_fetch_from_elsewhere_only_behind_conditions_this_site_avoids(
+    built_site: Path,
+) -> None:
+    found = {
+        url: js.relative_to(built_site)
+        for js in built_site.rglob("*.js")
+        for url in js_urls(js.read_text(encoding="utf-8"))
+    }
+    unknown = {url: str(where) for url, where in found.items() if url not in GATED_JS_URLS}
+    assert unknown == {}, "a script fetches from another origin; add it here only if gated"
+    html = [p.read_text(encoding="utf-8") for p in pages(built_site)]
+    # The conditions: no Mermaid diagram, no repository facts (no repo_url).
+    assert not any(re.search(r'class="[^"]*\bmermaid\b', page) for page in html)
+    assert not any('data-md-component="source"' in page for page in html)
+
+
+def test_no_google_fonts(built_site: Path) -> None:
+    for path in pages(built_site):
+        page = path.read_text(encoding="utf-8")
+        assert "fonts.googleapis.com" not in page, path
+        assert "fonts.gstatic.com" not in page, path
+
+
+def test_katex_stylesheet_and_fonts_are_served_by_the_site(built_site: Path) -> None:
+    css_path = built_site / "assets" / "katex" / "katex.min.css"
+    fonts = set(re.findall(r"url\((fonts/[^)]+)\)", css_path.read_text(encoding="utf-8")))
+    missing = [font for font in fonts if not (css_path.parent / font).is_file()]
+    assert fonts
+    assert missing == []
+    for path in pages(built_site):
+        hrefs = [a.get("href") or "" for t, a in parse(path.read_text("utf-8")).tags if t == "link"]
+        assert any(h.endswith("assets/katex/katex.min.css") for h in hrefs), path
+
+
+def test_notebook_page_is_downloadable(built_site: Path) -> None:
+    notebook = next(DOCS.rglob("*.ipynb"))
+    folder = built_site / notebook.relative_to(DOCS).with_suffix("")
+    assert (folder / notebook.name).read_bytes() == notebook.read_bytes()
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="{notebook.name}" download>' in page
