@@ -1,0 +1,195 @@
+"""σ, σ′ and log σ: exactness against mpmath, special values, types, and peers."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from types import ModuleType
+
+import exact
+import numpy as np
+import pytest
+import scipy.special
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from mlmath import log_sigmoid, numerical_gradient, sigmoid, sigmoid_prime
+
+FAST = settings(max_examples=60, deadline=None)
+
+
+def sample_points() -> np.ndarray:
+    """Scores across every regime: near 0, moderate, the 36.7 cliff, the −709.78 tail."""
+    rng = np.random.default_rng(0)
+    return np.concatenate(
+        [
+            rng.normal(0, 3, 1500),
+            rng.uniform(-40, 40, 1500),
+            -np.exp(rng.uniform(-30, 6.62, 1000)),  # down to −750
+            np.exp(rng.uniform(-30, 6.62, 500)),
+            [0.0, -0.0, 36.74, 37.0, -36.74, -709.78, -709.79, -710.0, -740.0, -745.2, 709.8],
+            np.nextafter(-709.782712893384, [-np.inf, np.inf]),
+        ]
+    )
+
+
+def test_sigmoid_within_2_ulp_of_exact() -> None:
+    x = sample_points()
+    errors = exact.ulp_errors(sigmoid(x), x, exact.sigmoid)
+    assert errors.max() <= 2.0, x[errors.argmax()]
+
+
+def test_sigmoid_prime_within_4_ulp_of_exact() -> None:
+    x = sample_points()
+    errors = exact.ulp_errors(sigmoid_prime(x), x, exact.sigmoid_prime)
+    assert errors.max() <= 4.0, x[errors.argmax()]
+
+
+def test_log_sigmoid_within_4_ulp_of_exact() -> None:
+    x = sample_points()
+    errors = exact.ulp_errors(log_sigmoid(x), x, exact.log_sigmoid)
+    assert errors.max() <= 4.0, x[errors.argmax()]
+
+
+def test_float32_sigmoid_stays_float32_and_close() -> None:
+    # float32 is computed in float32 (its exp has larger errors than float64's), so
+    # the bound is 3 ulp of float32 rather than 2; measured 2.06.
+    x = sample_points().astype(np.float32)
+    got = sigmoid(x)
+    assert got.dtype == np.float32
+    errors = exact.ulp_errors(got, x, exact.sigmoid, dtype=np.float32)
+    assert errors.max() <= 3.0, x[errors.argmax()]
+
+
+def test_special_values() -> None:
+    assert sigmoid(math.inf) == 1.0
+    assert sigmoid(-math.inf) == 0.0
+    assert math.isnan(sigmoid(math.nan))
+    assert sigmoid_prime(math.inf) == 0.0
+    assert sigmoid_prime(-math.inf) == 0.0
+    assert math.isnan(sigmoid_prime(math.nan))
+    assert log_sigmoid(math.inf) == 0.0
+    assert log_sigmoid(-math.inf) == -math.inf
+    assert math.isnan(log_sigmoid(math.nan))
+
+
+def test_the_tail_where_expit_gives_zero() -> None:
+    x = np.array([-710.0, -720.0, -740.0])
+    assert (scipy.special.expit(x) == 0).all()  # the peer's failure this guards against
+    got = sigmoid(x)
+    assert (got > 0).all()
+    assert exact.ulp_errors(got, x, exact.sigmoid).max() <= 2.0
+
+
+def test_textbook_derivative_collapses_where_ours_does_not() -> None:
+    x = 40.0
+    assert sigmoid(x) * (1 - sigmoid(x)) == 0.0
+    assert sigmoid_prime(x) == pytest.approx(math.exp(-40.0), rel=1e-15)
+
+
+def test_article_value() -> None:
+    assert repr(sigmoid(2.5)) == "0.9241418199787566"
+
+
+def test_python_scalar_in_gives_python_float_out() -> None:
+    for f in (sigmoid, sigmoid_prime, log_sigmoid):
+        for x in (2, 2.5, np.float64(2.5), np.float32(2.5), True):
+            assert type(f(x)) is float
+
+
+def test_arrays_keep_shape_and_float_type() -> None:
+    x = np.linspace(-3, 3, 12).reshape(3, 4)
+    for f in (sigmoid, sigmoid_prime, log_sigmoid):
+        assert f(x).shape == (3, 4)
+        assert f(x).dtype == np.float64
+        assert f(x.astype(np.float32)).dtype == np.float32
+        assert f(np.arange(5)).dtype == np.float64
+        assert f(np.array(1.5)).shape == ()
+        assert f(np.empty((0, 2))).shape == (0, 2)
+        assert f([1.0, 2.0]).shape == (2,)
+
+
+def test_large_arrays_cross_block_boundaries() -> None:
+    # Longer than one cache block, with the tail and nan scattered through it.
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-800, 800, 100_003)
+    x[::997] = np.nan
+    got = sigmoid(x)
+    finite = ~np.isnan(x)
+    assert np.isnan(got[~finite]).all()
+    with np.errstate(over="ignore"):
+        reference = scipy.special.expit(x[finite])
+    # Where expit does not underflow it is accurate to a few ulp: agree with it.
+    keep = x[finite] > -700
+    assert np.allclose(got[finite][keep], reference[keep], rtol=4e-16, atol=0)
+    assert (got[finite][~keep] > 0).all() | (x[finite][~keep] < -745.2).any()
+
+
+@FAST
+@given(st.floats(), st.floats(width=32))
+def test_no_runtime_warning_for_any_float(x: float, x32: float) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for f in (sigmoid, sigmoid_prime, log_sigmoid):
+            f(x)
+            f(np.array([x, -x]))
+            f(np.array([x32, -x32], dtype=np.float32))
+
+
+@FAST
+@given(hnp.arrays(np.float64, st.integers(1, 50), elements=st.floats(-1000, 1000)))
+def test_symmetry_and_range(x: np.ndarray) -> None:
+    s = sigmoid(x)
+    assert ((s >= 0) & (s <= 1)).all()
+    assert np.allclose(sigmoid(-x), 1 - s, rtol=0, atol=2e-16)
+    assert (sigmoid_prime(-x) == sigmoid_prime(x)).all()
+    assert (log_sigmoid(x) <= 0).all()
+
+
+@FAST
+@given(st.floats(-30, 0))
+def test_sigmoid_prime_is_the_slope_of_sigmoid(x: float) -> None:
+    # x ≤ 0 only: for x > 0, σ(x ± h) are both near 1 and their difference keeps
+    # few digits (a limit of finite differences, not of σ′); σ′ is even anyway.
+    slope = numerical_gradient(sigmoid, x)
+    assert slope == pytest.approx(sigmoid_prime(x), rel=1e-7, abs=1e-12)
+
+
+def test_agrees_with_scipy() -> None:
+    x = np.linspace(-700, 700, 10_001)
+    assert np.allclose(sigmoid(x), scipy.special.expit(x), rtol=4e-16, atol=0)
+    assert np.allclose(log_sigmoid(x), scipy.special.log_expit(x), rtol=4e-16, atol=0)
+
+
+def test_agrees_with_torch_values_and_autograd(torch: ModuleType) -> None:
+    # torch's autograd uses σ(1 − σ): exact for x ≤ 0, but for x > 0 it loses digits
+    # (0.1% at x = 30) and is 0 beyond 36.7 (next test). So the tight check is x ≤ 0.
+    x = np.linspace(-60, 0, 2001)
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    s = torch.sigmoid(t)
+    s.sum().backward()
+    assert np.allclose(sigmoid(x), s.detach().numpy(), rtol=4e-16, atol=0)
+    assert np.allclose(sigmoid_prime(x), t.grad.numpy(), rtol=1e-14, atol=1e-300)
+    assert np.allclose(
+        log_sigmoid(x), torch.nn.functional.logsigmoid(t).detach().numpy(), rtol=1e-15, atol=0
+    )
+
+
+@pytest.mark.parametrize("bad", ["2.5", None, [1, "a"], 1 + 2j, {"x": 1}])
+def test_non_numbers_are_refused_by_name(bad: object) -> None:
+    for f in (sigmoid, sigmoid_prime, log_sigmoid):
+        with pytest.raises(TypeError, match=r"^x must be a real number"):
+            f(bad)
+
+
+def test_ragged_input_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^x must be a number or a rectangular array"):
+        sigmoid([[1.0, 2.0], [3.0]])
+
+
+def test_torch_autograd_shows_the_textbook_collapse(torch: ModuleType) -> None:
+    t = torch.tensor([40.0], dtype=torch.float64, requires_grad=True)
+    torch.sigmoid(t).sum().backward()
+    assert t.grad.item() == 0.0
+    assert sigmoid_prime(40.0) > 0.0
