@@ -1,7 +1,8 @@
 """The examples in docstrings: found in the source with ``ast``, so their lines are exact.
 
-A docstring's examples run in a fresh, empty namespace, as a reader would run them in
-a new session; they import what they use.
+As in doctest, a docstring's examples run in a fresh copy of its module's globals:
+``sigmoid(0)`` works in the docstring of ``sigmoid``, and nothing one docstring
+defines reaches the next.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 from docrun.blocks import Example, parse_session
-from docrun.run import Outcome, fresh_namespace, register_source, run_example
+from docrun.run import Namespace, Outcome, register_source, run_example
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,28 @@ def docstrings_in_source(source: str, path: str) -> list[Docstring]:
     return found
 
 
-def run_docstring(docstring: Docstring, path: str) -> list[Outcome]:
-    """Run the examples of one docstring, in order, in a namespace of their own."""
-    namespace = fresh_namespace()
+def module_namespace(module: str) -> Namespace:
+    """A fresh copy of a module's globals, the namespace its docstrings' examples run in."""
+    namespace = dict(vars(importlib.import_module(module)))
+    namespace["__name__"] = "__main__"  # what the example defines belongs to no module
+    return namespace
+
+
+def run_docstring(docstring: Docstring, path: str, namespace: Namespace) -> list[Outcome]:
+    """Run the examples of one docstring, in order, in ``namespace``."""
     return [run_example(example, namespace) for example in docstring.examples(path)]
+
+
+def module_name(file: str | os.PathLike[str]) -> str:
+    """The dotted name of a module file inside a package: the folders up the chain of
+    ``__init__.py`` files, then the file's stem."""
+    path = Path(file).resolve()
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
 
 
 def display_path(file: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
@@ -112,6 +131,7 @@ class Documented:
     """A source file and the qualified names documented from it (``""``: the module)."""
 
     file: str
+    module: str
     qualnames: frozenset[str]
 
     def selects(self, qualname: str) -> bool:
@@ -129,7 +149,7 @@ def documented_by(identifier: str) -> list[Documented]:
     recursively; a class shows its docstring and its public methods; a function its
     docstring. Objects without Python source (NumPy's, say) have no examples of ours.
     """
-    chosen: dict[str, set[str]] = {}
+    chosen: dict[tuple[str, str], set[str]] = {}
 
     def add(obj: object, seen: set[int]) -> None:
         if id(obj) in seen:
@@ -142,16 +162,17 @@ def documented_by(identifier: str) -> list[Documented]:
         if file is None:
             return
         if isinstance(obj, ModuleType):
-            chosen.setdefault(file, set()).add("")
+            chosen.setdefault((file, obj.__name__), set()).add("")
             for member in _public_members(obj):
                 add(member, seen)
             return
         qualname = getattr(obj, "__qualname__", None)
-        if isinstance(qualname, str):
-            chosen.setdefault(file, set()).add(qualname)
+        module = getattr(obj, "__module__", None)
+        if isinstance(qualname, str) and isinstance(module, str):
+            chosen.setdefault((file, module), set()).add(qualname)
 
     add(resolve(identifier), set())
-    return [Documented(file, frozenset(names)) for file, names in chosen.items()]
+    return [Documented(file, module, frozenset(names)) for (file, module), names in chosen.items()]
 
 
 def run_documented(identifier: str, root: str | os.PathLike[str]) -> list[Outcome]:
@@ -163,5 +184,6 @@ def run_documented(identifier: str, root: str | os.PathLike[str]) -> list[Outcom
         register_source(path, source)
         for docstring in docstrings_in_source(source, path):
             if documented.selects(docstring.qualname):
-                outcomes.extend(run_docstring(docstring, path))
+                namespace = module_namespace(documented.module)
+                outcomes.extend(run_docstring(docstring, path, namespace))
     return outcomes

@@ -27,7 +27,15 @@ from docrun.blocks import (
     parse_session,
 )
 from docrun.docstrings import run_documented
-from docrun.run import Namespace, Outcome, fresh_namespace, register_source, run_example, run_script
+from docrun.run import (
+    Namespace,
+    Outcome,
+    fresh_namespace,
+    indent,
+    register_source,
+    run_example,
+    run_script,
+)
 
 
 @dataclass
@@ -74,9 +82,13 @@ def _session_lines(outcomes: list[Outcome]) -> list[str]:
 
 
 def _run_pycon(fence: Fence, path: str, namespace: Namespace, result: PageResult) -> list[str]:
-    examples = parse_session(
-        fence.body, path, fence.body_line, output_ends_at_blank=False, column=len(fence.indent)
-    )
+    try:
+        examples = parse_session(
+            fence.body, path, fence.body_line, output_ends_at_blank=False, column=len(fence.indent)
+        )
+    except PageSyntaxError as error:
+        result.failures.append(str(error))
+        return _fence_lines(fence, PYCON, list(fence.body))
     if not examples:
         result.failures.append(
             f"{path}:{fence.line}: this pycon block has no >>> example, so nothing "
@@ -105,7 +117,7 @@ def _run_script(fence: Fence, path: str, namespace: Namespace, result: PageResul
     result.examples_run += 1
     if outcome.error is not None:
         result.failures.append(
-            f"{path}:{fence.line}: python run block failed\n{outcome.error_traceback.rstrip()}"
+            f"{path}:{fence.line}: python run block failed\n{indent(outcome.error_traceback)}"
         )
     for warning in outcome.warnings:
         result.failures.append(f"{path}:{fence.line}: python run block emitted {warning}")

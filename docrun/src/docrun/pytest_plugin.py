@@ -16,7 +16,14 @@ import pytest
 from mkdocs.utils.meta import get_data
 
 from docrun.blocks import PageSyntaxError, find_directives, find_fences, markdown_first_line
-from docrun.docstrings import Docstring, display_path, docstrings_in_source, run_docstring
+from docrun.docstrings import (
+    Docstring,
+    display_path,
+    docstrings_in_source,
+    module_name,
+    module_namespace,
+    run_docstring,
+)
 from docrun.page import check_page
 from docrun.run import register_source
 
@@ -107,7 +114,9 @@ class DocstringItem(pytest.Item):
     def runtest(self) -> None:
         path = display_path(self.path, self.config.rootpath)
         register_source(path, self.path.read_text(encoding="utf-8"))
-        failures = [o.report() for o in run_docstring(self.docstring, path) if not o.passed]
+        namespace = module_namespace(module_name(self.path))
+        outcomes = run_docstring(self.docstring, path, namespace)
+        failures = [outcome.report() for outcome in outcomes if not outcome.passed]
         if failures:
             raise ExampleFailedError("\n\n".join(failures))
 

@@ -95,17 +95,18 @@ class Outcome:
         )
         head = f"{self.example.location}: example failed\n{src}\n"
         if self.warnings:
-            return head + "It emitted a warning:\n" + _indent("\n".join(self.warnings))
-        expected = "Expected:\n" + _indent(self.example.want or "(no output)")
+            return head + "It emitted a warning:\n" + indent("\n".join(self.warnings))
+        expected = "Expected:\n" + indent(self.example.want or "(no output)")
         if self.error is not None and not expects_exception(self.example.want):
-            return head + expected + "\nGot an exception:\n" + _indent(self.error_traceback)
+            return head + expected + "\nGot an exception:\n" + indent(self.error_traceback)
         got = self.shown if self.error is not None else self.got.rstrip("\n")
         if expects_exception(self.example.want) and self.error is None:
             got = (got + "\n" if got else "") + "(no exception raised)"
-        return head + expected + "\nGot:\n" + _indent(got or "(no output)")
+        return head + expected + "\nGot:\n" + indent(got or "(no output)")
 
 
-def _indent(text: str) -> str:
+def indent(text: str) -> str:
+    """Indent each non-empty line by four spaces, for reports."""
     return "\n".join("    " + line if line else "" for line in text.splitlines())
 
 
