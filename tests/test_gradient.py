@@ -1,0 +1,117 @@
+"""Gradients against numerical_gradient (rel ≤ 1e-7) and against torch autograd."""
+
+from __future__ import annotations
+
+import math
+from types import ModuleType
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlmath import (
+    cross_entropy_from_logits,
+    delta_rule_step,
+    error_gradient,
+    numerical_gradient,
+    score,
+    sigmoid,
+    sse,
+)
+
+FAST = settings(max_examples=25, deadline=None)
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-300))
+
+
+def problem(seed: int, m: int = 20, n: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(m, n)), rng.integers(0, 2, m).astype(float), rng.normal(size=n), float(rng.normal())
+
+
+@FAST
+@given(st.integers(0, 10_000))
+def test_error_gradient_matches_numerical(seed: int) -> None:
+    X, y, W, b = problem(seed)
+    dW, db = error_gradient(W, b, X, y)
+    numeric_W = numerical_gradient(lambda w: cross_entropy_from_logits(y, score(w, X, b)), W)
+    numeric_b = numerical_gradient(lambda c: cross_entropy_from_logits(y, score(W, X, c)), b)
+    assert relative_error(dW, numeric_W) <= 1e-7
+    assert abs(db - numeric_b) <= 1e-7 * max(abs(db), 1e-3)
+
+
+def test_a_planted_one_percent_error_is_detected() -> None:
+    X, y, W, b = problem(7)
+    dW, _ = error_gradient(W, b, X, y)
+    numeric = numerical_gradient(lambda w: cross_entropy_from_logits(y, score(w, X, b)), W)
+    assert relative_error(dW, numeric) <= 1e-7
+    assert relative_error(1.01 * dW, numeric) > 1e-3
+
+
+def test_error_gradient_matches_torch_autograd(torch: ModuleType) -> None:
+    X, y, W, b = problem(11, m=50, n=5)
+    W_t = torch.tensor(W, requires_grad=True)
+    b_t = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    h = torch.tensor(X) @ W_t + b_t
+    E = torch.nn.functional.binary_cross_entropy_with_logits(h, torch.tensor(y))
+    E.backward()
+    dW, db = error_gradient(W, b, X, y)
+    # Sums of residuals of both signs: compare at the scale of the gradient.
+    assert relative_error(dW, W_t.grad.numpy()) <= 1e-14
+    assert db == pytest.approx(b_t.grad.item(), rel=1e-14)
+
+
+@FAST
+@given(st.integers(0, 10_000), st.sampled_from([(), (3,)]))
+def test_delta_rule_is_minus_eta_times_sse_gradient(seed: int, outputs: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(10, 4))
+    W = rng.normal(size=(4, *outputs))
+    y = rng.uniform(0, 1, size=(10, *outputs))
+    step = delta_rule_step(W, X, y, learn_rate=0.3)
+    numeric = numerical_gradient(lambda w: sse(y, sigmoid(X @ w)), W)
+    assert step.shape == W.shape
+    assert relative_error(step, -0.3 * numeric) <= 1e-7
+
+
+def test_delta_rule_matches_torch_autograd(torch: ModuleType) -> None:
+    rng = np.random.default_rng(5)
+    X, W, y = rng.normal(size=(8, 3)), rng.normal(size=(3, 2)), rng.uniform(0, 1, (8, 2))
+    W_t = torch.tensor(W, requires_grad=True)
+    E = 0.5 * ((torch.tensor(y) - torch.sigmoid(torch.tensor(X) @ W_t)) ** 2).sum()
+    E.backward()
+    assert np.allclose(delta_rule_step(W, X, y, learn_rate=0.1), -0.1 * W_t.grad.numpy(), rtol=1e-13)
+
+
+def test_numerical_gradient_of_known_functions() -> None:
+    assert numerical_gradient(math.sin, 0.3) == pytest.approx(math.cos(0.3), rel=1e-9)
+    w = np.array([[1.0, -2.0], [0.5, 3.0]])
+    assert np.allclose(numerical_gradient(lambda v: float(np.sum(v**3)), w), 3 * w**2, rtol=1e-9)
+    assert type(numerical_gradient(math.sin, 0.3)) is float
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: numerical_gradient(3, 1.0), TypeError, r"f must be a callable"),
+        (lambda: numerical_gradient(math.sin, 1.0, h=0), ValueError, r"h must be a positive finite number; got 0.0"),
+        (lambda: numerical_gradient(lambda w: w, np.ones(2)), TypeError, r"f must return a single real number"),
+        (lambda: numerical_gradient(math.sin, math.nan), ValueError, r"w must contain only finite numbers"),
+        (lambda: error_gradient([0.0, 0.0], 0.0, [[1.0, 2.0]] * 5, [1] * 4), ValueError, r"^X and y disagree: X has 5 rows \(samples\) but y has 4 entries$"),
+        (lambda: error_gradient([0.0], 0.0, [[1.0, 2.0]], [1]), ValueError, r"W and X disagree: W has 1 row \(one per feature\) but X has 2 columns"),
+        (lambda: error_gradient([0.0], [0.0, 1.0], [[1.0]], [1]), ValueError, r"b must be a single number"),
+        (lambda: error_gradient([0.0], 0.0, [[math.nan]], [1]), ValueError, r"X must contain only finite numbers; got nan at index \(0, 0\)"),
+        (lambda: error_gradient([0.0], 0.0, [[1.0]], [1.5]), ValueError, r"y must be labels in \[0, 1\]"),
+        (lambda: error_gradient([0.0], 0.0, [1.0], [1]), ValueError, r"X must be a matrix of shape \(m, n\)"),
+        (lambda: error_gradient([0.0], 0.0, np.empty((0, 1)), []), ValueError, r"X must not be empty"),
+        (lambda: delta_rule_step([0.0], [[1.0]], [1.0], learn_rate=-1), ValueError, r"learn_rate must be a positive finite number; got -1.0"),
+        (lambda: delta_rule_step([0.0], [[1.0]], [1.0], learn_rate="0.1"), TypeError, r"learn_rate must be a positive finite number; got the string"),
+        (lambda: delta_rule_step(np.ones((1, 2)), [[1.0]], [1.0], learn_rate=0.1), ValueError, r"y must have shape \(1, 2\)"),
+    ],
+)
+def test_bad_input_is_named(call: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()  # type: ignore[operator]

@@ -1,0 +1,81 @@
+"""score and predict: the article's numbers, shapes, types, overflow."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from mlmath import predict, score, sigmoid
+
+
+def test_article_numbers() -> None:
+    # The article prints 0.999999896117 (12 digits) and 0.61774787476924897.
+    assert f"{predict(16, 0.38, 10):.12f}" == "0.999999896117"
+    assert predict(1, 0.38, 0.1) == pytest.approx(0.61774787476924897, rel=2e-16)
+    assert type(predict(1, 0.38, 0.1)) is float
+
+
+def test_vector_weights_take_a_dot_product_not_elementwise() -> None:
+    W, x = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, 3.0])
+    assert score(W, x, 0.25) == 0.5 - 2.0 + 6.0 + 0.25
+    assert predict(W, x, 0.25) == sigmoid(4.75)
+    assert type(predict(W, x, 0.25)) is float
+
+
+def test_matrix_of_samples_gives_one_prediction_each() -> None:
+    rng = np.random.default_rng(0)
+    X, W = rng.normal(size=(7, 3)), rng.normal(size=3)
+    h = score(W, X, -0.5)
+    assert h.shape == (7,)
+    assert np.allclose(h, [float(W @ row) - 0.5 for row in X], rtol=1e-15)
+    assert np.array_equal(predict(W, X, -0.5), sigmoid(h))
+
+
+def test_several_output_units() -> None:
+    rng = np.random.default_rng(1)
+    X, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), np.array([0.1, -0.1])
+    assert predict(W, X, b).shape == (5, 2)
+    assert predict(W, X[0], b).shape == (2,)
+    assert np.allclose(predict(W, X, b)[:, 1], predict(W[:, 1], X, -0.1), rtol=1e-15)
+
+
+def test_scalar_weight_scales_any_input() -> None:
+    assert np.array_equal(score(2.0, [1.0, 3.0], 1.0), [3.0, 7.0])
+
+
+def test_float32_stays_float32() -> None:
+    X = np.ones((4, 2), np.float32)
+    W = np.ones(2, np.float32)
+    assert predict(W, X, 0.5).dtype == np.float32
+    assert predict(np.ones(2, np.int64), np.ones((4, 2), np.int64), 1).dtype == np.float64
+
+
+def test_overflowing_score_is_infinite_or_refused() -> None:
+    assert predict([1e200, 1e200], [1e200, 1e200], 0.0) == 1.0
+    assert score([1e200], [-1e200], 0.0) == -math.inf
+    with pytest.raises(ValueError, match="overflowed"):
+        score([1e200, 1e200], [1e200, -1e200], 0.0)
+
+
+@pytest.mark.parametrize(
+    ("W", "x", "b", "message"),
+    [
+        ([1.0, 2.0, 3.0], [[1.0, 2.0]], 0.0, r"W and x disagree: W has 3 rows .* x has 2 columns"),
+        ([1.0, 2.0], [1.0, 2.0, 3.0], 0.0, r"W and x disagree: W has 2 rows .* x has 3 entries"),
+        ([1.0, 2.0], [1.0, 2.0], [1.0, 2.0], r"b must be a scalar for W of shape \(2,\)"),
+        (np.ones((2, 3)), [1.0, 2.0], [1.0, 2.0], r"b must be a scalar or shape \(3,\)"),
+        (np.ones((2, 2, 2)), [1.0, 2.0], 0.0, r"W must be a scalar, a vector"),
+        ([1.0], [1.0], math.nan, r"b must contain only finite numbers; got nan"),
+        ([1.0], [math.inf], 0.0, r"x must contain only finite numbers; got inf"),
+    ],
+)
+def test_bad_shapes_and_values_are_named(W: object, x: object, b: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        predict(W, x, b)
+
+
+def test_strings_are_refused() -> None:
+    with pytest.raises(TypeError, match="W must be a real number"):
+        predict("16", 0.38, 10)
