@@ -33,7 +33,10 @@ def logit_loss(y: float, h: float) -> mpmath.mpf:
 
 
 def ulp_errors(
-    got: Iterable[float], xs: Iterable[float], exact: Callable[[float], mpmath.mpf], dtype: type = np.float64
+    got: Iterable[float],
+    xs: Iterable[float],
+    exact: Callable[[float], mpmath.mpf],
+    dtype: type = np.float64,
 ) -> np.ndarray:
     """|got − exact| in units of the last place of the exact value rounded to ``dtype``."""
     tiny = float(np.finfo(dtype).smallest_subnormal)

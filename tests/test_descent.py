@@ -34,7 +34,9 @@ def test_errors_are_recorded_per_epoch() -> None:
     fit = gradient_descent(X, y, learn_rate=0.5, epochs=30)
     assert fit.errors.shape == (31,)
     assert fit.errors[0] == pytest.approx(np.log(2), rel=1e-15)  # W = 0, b = 0: ŷ = 1/2
-    assert fit.errors[-1] == pytest.approx(cross_entropy(y, predict(fit.weights, X, fit.bias)), rel=1e-12)
+    assert fit.errors[-1] == pytest.approx(
+        cross_entropy(y, predict(fit.weights, X, fit.bias)), rel=1e-12
+    )
     assert gradient_descent(X, y, learn_rate=0.5, epochs=0).errors.shape == (1,)
 
 
@@ -42,7 +44,8 @@ def test_deterministic_and_read_only() -> None:
     X, y = data(1)
     a = gradient_descent(X, y, learn_rate=0.3, epochs=20)
     b = gradient_descent(X, y, learn_rate=0.3, epochs=20)
-    assert np.array_equal(a.weights, b.weights) and a.bias == b.bias
+    assert np.array_equal(a.weights, b.weights)
+    assert a.bias == b.bias
     assert np.array_equal(a.errors, b.errors)
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.bias = 0.0  # type: ignore[misc]
@@ -64,12 +67,15 @@ def test_converges_to_the_minimum() -> None:
     X, y = data(3, m=200)
     fit = gradient_descent(X, y, learn_rate=1 / lipschitz_constant(X), epochs=3000)
     dW, db = error_gradient(fit.weights, fit.bias, X, y)
-    assert np.linalg.norm(dW) < 1e-4 and abs(db) < 1e-4
+    assert np.linalg.norm(dW) < 1e-4
+    assert abs(db) < 1e-4
 
 
 @FAST
 @given(st.integers(0, 10_000), st.integers(2, 30), st.integers(1, 4), st.floats(0.05, 1.0))
-def test_errors_never_increase_at_or_below_one_over_L(seed: int, m: int, n: int, fraction: float) -> None:
+def test_errors_never_increase_at_or_below_one_over_l(
+    seed: int, m: int, n: int, fraction: float
+) -> None:
     rng = np.random.default_rng(seed)
     X = rng.normal(scale=rng.uniform(0.1, 10), size=(m, n))
     y = rng.integers(0, 2, m).astype(float)
@@ -79,7 +85,12 @@ def test_errors_never_increase_at_or_below_one_over_L(seed: int, m: int, n: int,
 
 
 @FAST
-@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 20), st.integers(1, 4)), elements=st.floats(-100, 100)), st.integers(0, 1000))
+@given(
+    hnp.arrays(
+        np.float64, st.tuples(st.integers(1, 20), st.integers(1, 4)), elements=st.floats(-100, 100)
+    ),
+    st.integers(0, 1000),
+)
 def test_lipschitz_constant_bounds_the_hessian(X: np.ndarray, seed: int) -> None:
     # The Hessian of E over (W, b) at any point is (1/m) X̃ᵀ diag(σ′(h)) X̃; its largest
     # eigenvalue never exceeds L (σ′ ≤ 1/4), and L is attained in the limit h → 0.
@@ -97,17 +108,51 @@ def test_lipschitz_constant_bounds_the_hessian(X: np.ndarray, seed: int) -> None
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"learn_rate": 0.0, "epochs": 1}, ValueError, r"learn_rate must be a positive finite number; got 0.0"),
-        ({"learn_rate": float("inf"), "epochs": 1}, ValueError, r"learn_rate must be a positive finite number; got inf"),
-        ({"learn_rate": None, "epochs": 1}, TypeError, r"learn_rate must be a positive finite number; got NoneType"),
-        ({"learn_rate": 0.1, "epochs": True}, TypeError, r"epochs must be a non-negative int; got bool True"),
-        ({"learn_rate": 0.1, "epochs": 2.0}, TypeError, r"epochs must be a non-negative int; got float"),
-        ({"learn_rate": 0.1, "epochs": -1}, ValueError, r"epochs must be a non-negative int; got -1"),
-        ({"learn_rate": 0.1, "epochs": 1, "weights": [0.0]}, ValueError, r"W and X disagree: W has 1 row"),
-        ({"learn_rate": 0.1, "epochs": 1, "bias": float("nan")}, ValueError, r"bias must contain only finite numbers"),
+        (
+            {"learn_rate": 0.0, "epochs": 1},
+            ValueError,
+            r"learn_rate must be a positive finite number; got 0.0",
+        ),
+        (
+            {"learn_rate": float("inf"), "epochs": 1},
+            ValueError,
+            r"learn_rate must be a positive finite number; got inf",
+        ),
+        (
+            {"learn_rate": None, "epochs": 1},
+            TypeError,
+            r"learn_rate must be a positive finite number; got NoneType",
+        ),
+        (
+            {"learn_rate": 0.1, "epochs": True},
+            TypeError,
+            r"epochs must be a non-negative int; got bool True",
+        ),
+        (
+            {"learn_rate": 0.1, "epochs": 2.0},
+            TypeError,
+            r"epochs must be a non-negative int; got float",
+        ),
+        (
+            {"learn_rate": 0.1, "epochs": -1},
+            ValueError,
+            r"epochs must be a non-negative int; got -1",
+        ),
+        (
+            {"learn_rate": 0.1, "epochs": 1, "weights": [0.0]},
+            ValueError,
+            r"W and X disagree: W has 1 row",
+        ),
+        (
+            {"learn_rate": 0.1, "epochs": 1, "bias": float("nan")},
+            ValueError,
+            r"bias must contain only finite numbers",
+        ),
     ],
 )
-def test_bad_hyperparameters_are_named(kwargs: dict[str, object], error: type[Exception], message: str) -> None:
+def test_bad_hyperparameters_are_named(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
     X, y = data(4, m=5, n=2)
     with pytest.raises(error, match=message):
         gradient_descent(X, y, **kwargs)  # type: ignore[arg-type]
@@ -115,10 +160,14 @@ def test_bad_hyperparameters_are_named(kwargs: dict[str, object], error: type[Ex
 
 def test_bad_training_data_is_named() -> None:
     X, y = data(5, m=5, n=2)
-    with pytest.raises(ValueError, match=r"^X and y disagree: X has 5 rows \(samples\) but y has 4 entries$"):
+    with pytest.raises(
+        ValueError, match=r"^X and y disagree: X has 5 rows \(samples\) but y has 4 entries$"
+    ):
         gradient_descent(X, y[:4], learn_rate=0.1, epochs=1)
     X[2, 1] = np.inf
-    with pytest.raises(ValueError, match=r"X must contain only finite numbers; got inf at index \(2, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"X must contain only finite numbers; got inf at index \(2, 1\)"
+    ):
         gradient_descent(X, y, learn_rate=0.1, epochs=1)
     with pytest.raises(ValueError, match=r"X must be a matrix"):
         lipschitz_constant([1.0, 2.0])

@@ -95,7 +95,9 @@ def test_from_logits_finite_for_every_finite_score(h: np.ndarray, data: st.DataO
 )
 def test_error_formula_never_nan_or_warning(y: np.ndarray, data: st.DataObject) -> None:
     p = data.draw(
-        hnp.arrays(np.float64, y.shape, elements=st.one_of(st.floats(0, 1), st.sampled_from([0.0, 1.0])))
+        hnp.arrays(
+            np.float64, y.shape, elements=st.one_of(st.floats(0, 1), st.sampled_from([0.0, 1.0]))
+        )
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -108,7 +110,9 @@ def test_sse() -> None:
     assert sse([1.0, 0.0], [0.5, 0.5]) == 0.25
     y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     y_hat = np.array([[0.9, 0.2], [0.1, 0.7], [0.6, 0.8]])
-    assert sse(y, y_hat) == pytest.approx(0.5 * sum((a - b) ** 2 for a, b in zip(y.flat, y_hat.flat, strict=True)))
+    assert sse(y, y_hat) == pytest.approx(
+        0.5 * sum((a - b) ** 2 for a, b in zip(y.flat, y_hat.flat, strict=True))
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sse([1e200], [-1e200]) == math.inf
@@ -117,12 +121,28 @@ def test_sse() -> None:
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: error_formula([1, 0], [0.5, 0.2, 0.1]), ValueError, r"y and output disagree: y has shape \(2,\) but output has shape \(3,\)"),
-        (lambda: error_formula(2, 0.5), ValueError, r"y must be labels in \[0, 1\]; got values from 2.0 to 2.0"),
+        (
+            lambda: error_formula([1, 0], [0.5, 0.2, 0.1]),
+            ValueError,
+            r"y and output disagree: y has shape \(2,\) but output has shape \(3,\)",
+        ),
+        (
+            lambda: error_formula(2, 0.5),
+            ValueError,
+            r"y must be labels in \[0, 1\]; got values from 2.0 to 2.0",
+        ),
         (lambda: error_formula(1, 1.5), ValueError, r"output must be probabilities in \[0, 1\]"),
-        (lambda: cross_entropy([1], [math.nan]), ValueError, r"y_hat must be probabilities in \[0, 1\]; got NaN"),
+        (
+            lambda: cross_entropy([1], [math.nan]),
+            ValueError,
+            r"y_hat must be probabilities in \[0, 1\]; got NaN",
+        ),
         (lambda: cross_entropy([], []), ValueError, r"y must not be empty"),
-        (lambda: cross_entropy_from_logits([1], [math.inf]), ValueError, r"h must contain only finite numbers"),
+        (
+            lambda: cross_entropy_from_logits([1], [math.inf]),
+            ValueError,
+            r"h must contain only finite numbers",
+        ),
         (lambda: cross_entropy_from_logits([1, 0], [1.0]), ValueError, r"y and h disagree"),
         (lambda: sse([1.0, 2.0], [1.0, 2.0, 3.0]), ValueError, r"y and y_hat disagree"),
         (lambda: sse([math.nan], [1.0]), ValueError, r"y must contain only finite numbers"),

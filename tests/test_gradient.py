@@ -29,7 +29,12 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
 def problem(seed: int, m: int = 20, n: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     rng = np.random.default_rng(seed)
-    return rng.normal(size=(m, n)), rng.integers(0, 2, m).astype(float), rng.normal(size=n), float(rng.normal())
+    return (
+        rng.normal(size=(m, n)),
+        rng.integers(0, 2, m).astype(float),
+        rng.normal(size=n),
+        float(rng.normal()),
+    )
 
 
 @FAST
@@ -83,7 +88,9 @@ def test_delta_rule_matches_torch_autograd(torch: ModuleType) -> None:
     W_t = torch.tensor(W, requires_grad=True)
     E = 0.5 * ((torch.tensor(y) - torch.sigmoid(torch.tensor(X) @ W_t)) ** 2).sum()
     E.backward()
-    assert np.allclose(delta_rule_step(W, X, y, learn_rate=0.1), -0.1 * W_t.grad.numpy(), rtol=1e-13)
+    assert np.allclose(
+        delta_rule_step(W, X, y, learn_rate=0.1), -0.1 * W_t.grad.numpy(), rtol=1e-13
+    )
 
 
 def test_numerical_gradient_of_known_functions() -> None:
@@ -97,19 +104,71 @@ def test_numerical_gradient_of_known_functions() -> None:
     ("call", "error", "message"),
     [
         (lambda: numerical_gradient(3, 1.0), TypeError, r"f must be a callable"),
-        (lambda: numerical_gradient(math.sin, 1.0, h=0), ValueError, r"h must be a positive finite number; got 0.0"),
-        (lambda: numerical_gradient(lambda w: w, np.ones(2)), TypeError, r"f must return a single real number"),
-        (lambda: numerical_gradient(math.sin, math.nan), ValueError, r"w must contain only finite numbers"),
-        (lambda: error_gradient([0.0, 0.0], 0.0, [[1.0, 2.0]] * 5, [1] * 4), ValueError, r"^X and y disagree: X has 5 rows \(samples\) but y has 4 entries$"),
-        (lambda: error_gradient([0.0], 0.0, [[1.0, 2.0]], [1]), ValueError, r"W and X disagree: W has 1 row \(one per feature\) but X has 2 columns"),
-        (lambda: error_gradient([0.0], [0.0, 1.0], [[1.0]], [1]), ValueError, r"b must be a single number"),
-        (lambda: error_gradient([0.0], 0.0, [[math.nan]], [1]), ValueError, r"X must contain only finite numbers; got nan at index \(0, 0\)"),
-        (lambda: error_gradient([0.0], 0.0, [[1.0]], [1.5]), ValueError, r"y must be labels in \[0, 1\]"),
-        (lambda: error_gradient([0.0], 0.0, [1.0], [1]), ValueError, r"X must be a matrix of shape \(m, n\)"),
-        (lambda: error_gradient([0.0], 0.0, np.empty((0, 1)), []), ValueError, r"X must not be empty"),
-        (lambda: delta_rule_step([0.0], [[1.0]], [1.0], learn_rate=-1), ValueError, r"learn_rate must be a positive finite number; got -1.0"),
-        (lambda: delta_rule_step([0.0], [[1.0]], [1.0], learn_rate="0.1"), TypeError, r"learn_rate must be a positive finite number; got the string"),
-        (lambda: delta_rule_step(np.ones((1, 2)), [[1.0]], [1.0], learn_rate=0.1), ValueError, r"y must have shape \(1, 2\)"),
+        (
+            lambda: numerical_gradient(math.sin, 1.0, h=0),
+            ValueError,
+            r"h must be a positive finite number; got 0.0",
+        ),
+        (
+            lambda: numerical_gradient(lambda w: w, np.ones(2)),
+            TypeError,
+            r"f must return a single real number",
+        ),
+        (
+            lambda: numerical_gradient(math.sin, math.nan),
+            ValueError,
+            r"w must contain only finite numbers",
+        ),
+        (
+            lambda: error_gradient([0.0, 0.0], 0.0, [[1.0, 2.0]] * 5, [1] * 4),
+            ValueError,
+            r"^X and y disagree: X has 5 rows \(samples\) but y has 4 entries$",
+        ),
+        (
+            lambda: error_gradient([0.0], 0.0, [[1.0, 2.0]], [1]),
+            ValueError,
+            r"W and X disagree: W has 1 row \(one per feature\) but X has 2 columns",
+        ),
+        (
+            lambda: error_gradient([0.0], [0.0, 1.0], [[1.0]], [1]),
+            ValueError,
+            r"b must be a single number",
+        ),
+        (
+            lambda: error_gradient([0.0], 0.0, [[math.nan]], [1]),
+            ValueError,
+            r"X must contain only finite numbers; got nan at index \(0, 0\)",
+        ),
+        (
+            lambda: error_gradient([0.0], 0.0, [[1.0]], [1.5]),
+            ValueError,
+            r"y must be labels in \[0, 1\]",
+        ),
+        (
+            lambda: error_gradient([0.0], 0.0, [1.0], [1]),
+            ValueError,
+            r"X must be a matrix of shape \(m, n\)",
+        ),
+        (
+            lambda: error_gradient([0.0], 0.0, np.empty((0, 1)), []),
+            ValueError,
+            r"X must not be empty",
+        ),
+        (
+            lambda: delta_rule_step([0.0], [[1.0]], [1.0], learn_rate=-1),
+            ValueError,
+            r"learn_rate must be a positive finite number; got -1.0",
+        ),
+        (
+            lambda: delta_rule_step([0.0], [[1.0]], [1.0], learn_rate="0.1"),
+            TypeError,
+            r"learn_rate must be a positive finite number; got the string",
+        ),
+        (
+            lambda: delta_rule_step(np.ones((1, 2)), [[1.0]], [1.0], learn_rate=0.1),
+            ValueError,
+            r"y must have shape \(1, 2\)",
+        ),
     ],
 )
 def test_bad_input_is_named(call: object, error: type[Exception], message: str) -> None:

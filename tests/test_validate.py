@@ -1,0 +1,66 @@
+"""Bad input anywhere in the API gets our message, never NumPy's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import mlmath
+from mlmath import _validate
+
+FAST = settings(max_examples=80, deadline=None)
+
+shapes = st.lists(st.integers(0, 4), min_size=0, max_size=3).map(tuple)
+
+CALLS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], object]] = {
+    "predict": lambda a, b, c: mlmath.predict(a, b, c),
+    "error_formula": lambda a, b, c: mlmath.error_formula(np.clip(a, 0, 1), np.clip(b, 0, 1)),
+    "cross_entropy": lambda a, b, c: mlmath.cross_entropy(np.clip(a, 0, 1), np.clip(b, 0, 1)),
+    "cross_entropy_from_logits": lambda a, b, c: mlmath.cross_entropy_from_logits(
+        np.clip(a, 0, 1), b
+    ),
+    "sse": lambda a, b, c: mlmath.sse(a, b),
+    "error_gradient": lambda a, b, c: mlmath.error_gradient(a, 0.0, b, np.clip(c, 0, 1)),
+    "delta_rule_step": lambda a, b, c: mlmath.delta_rule_step(a, b, c, learn_rate=0.1),
+    "gradient_descent": lambda a, b, c: mlmath.gradient_descent(
+        b, np.clip(c, 0, 1), learn_rate=0.1, epochs=2, weights=a
+    ),
+}
+
+
+@FAST
+@given(st.sampled_from(sorted(CALLS)), shapes, shapes, shapes)
+def test_any_shapes_give_our_error_or_a_result(
+    name: str, s1: tuple[int, ...], s2: tuple[int, ...], s3: tuple[int, ...]
+) -> None:
+    rng = np.random.default_rng(0)
+    a, b, c = (rng.uniform(-1, 1, s) for s in (s1, s2, s3))
+    try:
+        CALLS[name](a, b, c)
+    except (ValueError, TypeError) as error:
+        text = str(error)
+        assert "broadcast" not in text, text
+        assert "operands" not in text, text
+        assert "mismatch in its core dimension" not in text, text
+        argument_names = ("W", "x", "X", "y", "b", "h", "output", "y_hat", "weights", "score")
+        assert text.startswith(argument_names), text
+
+
+def test_described_values() -> None:
+    assert _validate.describe("abc") == "the string 'abc'"
+    assert _validate.describe(np.zeros((2, 3))) == "an array of dtype float64 and shape (2, 3)"
+    assert _validate.describe(None) == "NoneType None"
+
+
+def test_dtype_rules() -> None:
+    f32 = np.ones(2, np.float32)
+    assert _validate.as_floats(("a", f32), ("b", 0.5))[1].dtype == np.float32
+    assert _validate.as_floats(("a", f32), ("b", np.ones(2)))[0].dtype == np.float64
+    assert _validate.as_float("a", np.ones(2, np.float16)).dtype == np.float32
+    assert _validate.as_float("a", [True, False]).dtype == np.float64
+    with pytest.raises(TypeError, match="expected float32 or float64"):
+        _validate.as_float("a", np.ones(2, np.longdouble))
