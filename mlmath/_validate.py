@@ -116,12 +116,18 @@ def require_unit_interval(array: FloatArray, name: str, what: str) -> None:
         raise ValueError(f"{name} must be {what} in [0, 1]; got values from {low} to {high}")
 
 
+def count(n: int, noun: str) -> str:
+    """``count(1, "row")`` is "1 row", ``count(5, "row")`` is "5 rows"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def require_samples_match(X: FloatArray, y: FloatArray, X_name: str = "X") -> None:
     """X has one row per sample and y one entry (or row) per sample."""
     if y.ndim == 0 or X.shape[0] != y.shape[0]:
-        got = "a scalar" if y.ndim == 0 else f"{y.shape[0]} entries"
+        got = "a scalar" if y.ndim == 0 else count(y.shape[0], "entry").replace("entrys", "entries")
         raise ValueError(
-            f"{X_name} and y disagree: {X_name} has {X.shape[0]} rows (samples) but y has {got}"
+            f"{X_name} and y disagree: {X_name} has {count(X.shape[0], 'row')} (samples) "
+            f"but y has {got}"
         )
 
 
@@ -138,10 +144,11 @@ def require_features_match(W: FloatArray, X: FloatArray, X_name: str = "X") -> N
     """W has one row per feature, the last axis of the input x or X."""
     n_features = X.shape[-1]
     if W.shape[0] != n_features:
-        what = "columns (features)" if X.ndim == 2 else "entries (features)"
+        what = "column" if X.ndim == 2 else "entry"
+        got = count(n_features, what).replace("entrys", "entries")
         raise ValueError(
-            f"W and {X_name} disagree: W has {W.shape[0]} rows (one per feature) "
-            f"but {X_name} has {n_features} {what}"
+            f"W and {X_name} disagree: W has {count(W.shape[0], 'row')} (one per feature) "
+            f"but {X_name} has {got} (features)"
         )
 
 

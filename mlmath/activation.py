@@ -37,19 +37,19 @@ def _sigmoid_block(x: FloatArray, out: FloatArray, err: FloatArray, r: FloatArra
     np.multiply(r, err, out=err)
     np.multiply(r, err, out=err)
     np.subtract(r, err, out=out)
+    # The rare tail, fixed while the block is still in cache: where the result fell
+    # below the smallest normal number (or is nan), recompute σ(x) = e^x for the x
+    # deep in the negative tail, where 1 + e^x rounds to 1.
+    if not out.min() >= np.finfo(out.dtype).tiny:
+        tail = x < _tail_start(x.dtype)
+        out[tail] = np.exp(x[tail])
 
 
 def _sigmoid(x: FloatArray) -> FloatArray:
-    # e^(−x) overflows to inf for x < −709.78 (1/inf is the 0 we fix up anyway), and
-    # inf − inf in the correction is then nan; both are handled by the fix-up below.
+    # e^(−x) overflows to inf for x < −709.78 (1/inf is the 0 the fix-up replaces),
+    # and inf − inf in the correction is then nan, also replaced by the fix-up.
     with np.errstate(over="ignore", invalid="ignore"):
-        out = blockwise(_sigmoid_block, x)
-    # The rare tail: where the fast path gave a result below the smallest normal
-    # number (or nan), recompute σ(x) = e^x for the x deep in the negative tail.
-    if out.size and not out.min() >= np.finfo(out.dtype).tiny:
-        tail = x < _tail_start(x.dtype)
-        out[tail] = np.exp(x[tail])
-    return out
+        return blockwise(_sigmoid_block, x)
 
 
 def _sigmoid_prime_block(x: FloatArray, out: FloatArray, s: FloatArray, _: FloatArray) -> None:
