@@ -1,0 +1,125 @@
+"""What the browser tests, the screenshot script and the page benchmark share.
+
+A built site is served from a thread on 127.0.0.1 (any free port), its pages are found by
+walking the HTML files, and Debian's Chromium is launched headless through Playwright
+(Playwright's own browser download does not work everywhere, the system one does).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_HOW_TO = "on Debian, `sudo apt-get install chromium` puts it at /usr/bin/chromium"
+# Headless, and nothing the browser would fetch on its own (updates, sync, safe browsing),
+# so every request we see comes from the page.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parent.parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@dataclass(frozen=True)
+class Site:
+    """A built site as served: where it lies, where it answers, which pages it has."""
+
+    root: Path
+    base_url: str
+    paths: list[str]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site's files quietly, with sitemap.xml moved to the address served at.
+
+    Material's instant navigation only intercepts links that sitemap.xml lists, and it
+    compares them port included; the sitemap names site_url (where the site is deployed),
+    so a site served on any other port would silently fall back to full page loads. The
+    server stands in for the deployment, so its sitemap names the server.
+    """
+
+    base_url = ""
+
+    def do_GET(self) -> None:
+        sitemap = Path(self.directory) / "sitemap.xml"
+        if self.path.split("?")[0] != "/sitemap.xml" or not sitemap.is_file():
+            super().do_GET()
+            return
+        text = sitemap.read_text(encoding="utf-8")
+        home = re.search(r"<loc>\s*(\S+?)\s*</loc>", text)  # the first entry is the home page
+        body = (text.replace(home.group(1), self.base_url) if home else text).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve(site_dir: Path) -> Iterator[str]:
+    """Serve site_dir on 127.0.0.1 for the duration of the block; yields the base URL."""
+    if not (site_dir / "index.html").is_file():
+        raise ValueError(f"site_dir must be a built site with an index.html, got {site_dir}")
+
+    class Handler(_SiteHandler):  # a class of its own, so its base_url is this server's
+        pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(site_dir))
+    )
+    server.daemon_threads = True
+    Handler.base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield Handler.base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def page_paths(site_dir: Path) -> list[str]:
+    """Every page of the site as a URL path relative to its root ("" is the home page).
+
+    Found by walking the HTML files, so a page missing from the navigation is still tested;
+    404.html is the server's error page, not a page of the site.
+    """
+    paths = []
+    for html in sorted(site_dir.rglob("*.html")):
+        relative = html.relative_to(site_dir).as_posix()
+        if relative == "404.html":
+            continue
+        paths.append(relative.removesuffix("index.html"))
+    if "" not in paths:
+        raise ValueError(f"{site_dir} has no index.html: not a built site")
+    return paths
+
+
+def launch(playwright: Any) -> Any:
+    """Debian's Chromium, headless, through Playwright."""
+    if not CHROMIUM.exists():
+        raise FileNotFoundError(f"{CHROMIUM} is missing; {CHROMIUM_HOW_TO}")
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )

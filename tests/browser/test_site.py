@@ -1,0 +1,386 @@
+"""The built site in a real browser (Debian's Chromium through Playwright).
+
+Every page is visited once in the light palette and once in the dark one; each visit
+records what the checks below need (console errors, every request, the text, the math,
+the figures, the links and ids, axe-core's findings). The checks then report every page
+that fails, not just the first. The site-wide behaviours (palette, search, instant
+navigation, the notebook page) get a fresh browser context each.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urldefrag, urlsplit
+
+import pytest
+import sitekit
+from sitekit import Site
+
+# TeX that a reader should never see: display and inline delimiters, and the commands the
+# pages use. Code blocks are left out (a page may show TeX source on purpose), and so is
+# KaTeX's MathML annotation, which keeps the source for screen readers.
+RAW_TEX = re.compile(
+    r"\$\$|\\\(|\\\)|\\\[|\\\]"
+    r"|\\(?:frac|hat|sigma|partial|sum|prod|nabla|math\w+|boldsymbol|text|left|right|cdot"
+    r"|times|log|exp|ln|sqrt|begin|end|leq|geq|approx|in|mu|eta|top|operatorname)\b"
+)
+SERIOUS = {"serious", "critical"}
+
+TEXT_JS = """() => {
+  const skip = "pre, code, script, style, noscript, template, .katex-mathml";
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.closest(skip)) parts.push(node.data);
+  }
+  return parts.join(" ");
+}"""
+
+# For each KaTeX expression: is there MathML with the TeX as annotation (what a screen
+# reader reads), the visual HTML, and KaTeX's stylesheet (which hides the MathML copy)?
+MATH_JS = """() => ({
+  errors: document.querySelectorAll(".katex-error").length,
+  equations: [...document.querySelectorAll(".katex")].map((k) => {
+    const mathml = k.querySelector(":scope > .katex-mathml");
+    return {
+      tex: (k.querySelector("annotation") || k).textContent.slice(0, 60),
+      mathml: !!(mathml && mathml.querySelector("math annotation[encoding='application/x-tex']")),
+      html: !!k.querySelector(":scope > .katex-html"),
+      styled: !!mathml && getComputedStyle(mathml).position === "absolute",
+    };
+  }),
+})"""
+
+# Images must decode; inline SVG figures in the content must have a box and a drawing.
+# Icons (buttons, permalinks, emoji) are the theme's, not figures.
+FIGURES_JS = """async () => {
+  document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  const images = [...document.images];
+  images.forEach((img) => { img.loading = "eager"; });
+  await Promise.all(images.map((img) => img.decode().catch(() => null)));
+  const broken = images.filter((img) => img.naturalWidth === 0)
+    .map((img) => "img " + (img.currentSrc || img.src));
+  const icon = ".md-icon, .twemoji, .headerlink, button, label, .md-content__button, .md-source";
+  for (const svg of document.querySelectorAll(".md-content svg")) {
+    if (svg.parentElement.closest("svg") || svg.closest(icon)) continue;
+    if (svg.closest(".tabbed-block") && !svg.checkVisibility()) continue;  // inactive tab
+    const box = svg.getBoundingClientRect();
+    if (box.width < 1 || box.height < 1 || svg.childElementCount === 0) {
+      broken.push("svg " + (svg.getAttribute("aria-label") || svg.outerHTML.slice(0, 80)));
+    }
+  }
+  return { broken, images: images.length };
+}"""
+
+LINKS_JS = """() => ({
+  links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
+  ids: [...document.querySelectorAll("[id], a[name]")].map((e) => e.id || e.getAttribute("name")),
+})"""
+
+AXE_JS = """async () => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+  }));
+}"""
+
+
+@dataclass
+class Visit:
+    """What one page showed the browser."""
+
+    path: str
+    scheme: str = ""
+    console_errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    failed_responses: list[str] = field(default_factory=list)
+    text: str = ""
+    math: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    axe: list[dict[str, Any]] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    return urlsplit(url)[:2] == urlsplit(base_url)[:2]
+
+
+def watch(page: Any, visit: Visit, base_url: str) -> None:
+    """Record console errors and failed responses; record and block other origins."""
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            visit.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400:
+            visit.failed_responses.append(f"{response.status} {response.url}")
+
+    def route(route: Any) -> None:
+        url = route.request.url
+        if same_origin(url, base_url) or urlsplit(url).scheme in {"data", "blob"}:
+            route.continue_()
+        else:
+            # Blocked, so a test never waits on a network that is not there.
+            visit.foreign_requests.append(url)
+            route.abort()
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught: {error}"))
+    page.on("response", on_response)
+    page.route("**/*", route)
+
+
+def new_page(browser: Any, color_scheme: str) -> tuple[Any, Any]:
+    context = browser.new_context(color_scheme=color_scheme, viewport=sitekit.VIEWPORT)
+    # Everything is local: a step that takes 10 s is a failure, not a slow network.
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
+def visit_every_page(browser: Any, site: Site, color_scheme: str) -> dict[str, Visit]:
+    context, _ = new_page(browser, color_scheme)
+    visits = {}
+    try:
+        for path in site.paths:
+            visit = Visit(path)
+            page = context.new_page()
+            watch(page, visit, site.base_url)
+            page.goto(site.url(path), wait_until="networkidle")
+            visit.scheme = page.evaluate("document.body.dataset.mdColorScheme || ''")
+            visit.features = page.evaluate(
+                "JSON.parse(document.getElementById('__config')?.textContent || '{}')"
+                ".features || []"
+            )
+            visit.text = page.evaluate(TEXT_JS)
+            visit.math = page.evaluate(MATH_JS)
+            visit.figures = page.evaluate(FIGURES_JS)
+            found = page.evaluate(LINKS_JS)
+            visit.links, visit.ids = found["links"], set(found["ids"])
+            page.add_script_tag(path=str(sitekit.AXE))
+            visit.axe = page.evaluate(AXE_JS)
+            page.close()
+            visits[path] = visit
+    finally:
+        context.close()
+    return visits
+
+
+@pytest.fixture(scope="session")
+def light(browser: Any, site: Site) -> dict[str, Visit]:
+    return visit_every_page(browser, site, "light")
+
+
+@pytest.fixture(scope="session")
+def dark(browser: Any, site: Site) -> dict[str, Visit]:
+    return visit_every_page(browser, site, "dark")
+
+
+@pytest.fixture
+def page(browser: Any, site: Site) -> Iterator[Any]:
+    """A fresh context and page for one site-wide test, with other origins blocked."""
+    context, page = new_page(browser, "light")
+    watch(page, Visit("(test)"), site.base_url)
+    yield page
+    context.close()
+
+
+def failures(visits: dict[str, Visit], problems: Any) -> dict[str, Any]:
+    """{page: its problems} for the pages that have any."""
+    found = {path or "(home)": problems(visit) for path, visit in visits.items()}
+    return {path: problem for path, problem in found.items() if problem}
+
+
+def raw_tex(text: str) -> list[str]:
+    return [text[max(m.start() - 30, 0) : m.end() + 30] for m in RAW_TEX.finditer(text)]
+
+
+def math_problems(math: dict[str, Any]) -> list[str]:
+    problems = [f"{math['errors']} KaTeX error(s)"] if math["errors"] else []
+    for eq in math["equations"]:
+        missing = [part for part in ("html", "mathml", "styled") if not eq[part]]
+        if missing:
+            problems.append(f"{eq['tex']!r} lacks {', '.join(missing)}")
+    return problems
+
+
+def page_with(site: Site, part: str) -> str:
+    matches = [path for path in site.paths if part in path]
+    assert len(matches) == 1, f"expected one page whose path has {part!r}, found {matches}"
+    return matches[0]
+
+
+# ---- every page --------------------------------------------------------------------------
+
+
+def test_every_page_is_in_the_navigation(site: Site, light: dict[str, Visit]) -> None:
+    assert len(site.paths) >= 2, site.paths
+    home = light[""]
+    nav = {
+        link.removeprefix(site.base_url)
+        for link in home.links
+        if same_origin(link, site.base_url) and "#" not in link
+    }
+    assert set(site.paths) <= nav, f"pages not linked from the home page: {set(site.paths) - nav}"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_console_errors(scheme: str, request: pytest.FixtureRequest) -> None:
+    visits = request.getfixturevalue(scheme)
+    assert failures(visits, lambda v: v.console_errors) == {}
+
+
+def test_no_request_goes_to_another_origin(light: dict[str, Visit], dark: dict[str, Visit]) -> None:
+    assert failures(light, lambda v: v.foreign_requests) == {}
+    assert failures(dark, lambda v: v.foreign_requests) == {}
+
+
+def test_no_request_fails(light: dict[str, Visit]) -> None:
+    assert failures(light, lambda v: v.failed_responses) == {}
+
+
+def test_no_raw_tex_is_left_in_the_text(light: dict[str, Visit]) -> None:
+    assert failures(light, lambda v: raw_tex(v.text)) == {}
+
+
+def test_every_equation_is_rendered_and_accessible(site: Site, light: dict[str, Visit]) -> None:
+    assert failures(light, lambda v: math_problems(v.math)) == {}
+    # The pages that are about formulas must show some (not a silent absence of math).
+    for part in ("prediction", "gradient/", "notebooks/"):
+        path = page_with(site, part)
+        assert light[path].math["equations"], f"{path} shows no rendered equation"
+
+
+def test_every_image_and_figure_loads(light: dict[str, Visit]) -> None:
+    assert failures(light, lambda v: v.figures["broken"]) == {}
+
+
+def test_every_internal_link_and_anchor_resolves(site: Site, light: dict[str, Visit]) -> None:
+    ids_of: dict[str, set[str] | None] = {site.url(p): v.ids for p, v in light.items()}
+
+    def target_ids(url: str) -> set[str] | None:
+        """The ids of the page at url (None when it is not HTML); raises when it is missing."""
+        if url not in ids_of:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body = response.read()
+                html = response.headers.get_content_type() == "text/html"
+            text = body.decode("utf-8", "replace")
+            ids_of[url] = set(re.findall(r'\s(?:id|name)="([^"]+)"', text)) if html else None
+        return ids_of[url]
+
+    def broken(visit: Visit) -> list[str]:
+        problems = []
+        for link in sorted(set(visit.links)):
+            if not same_origin(link, site.base_url):
+                host = urlsplit(link).hostname or ""
+                if host in {"127.0.0.1", "localhost"}:
+                    problems.append(f"{link}: points at a local server, not at the site")
+                continue
+            url, fragment = urldefrag(link)
+            try:
+                ids = target_ids(url)
+            except urllib.error.HTTPError as error:
+                problems.append(f"{link}: HTTP {error.code}")
+                continue
+            if fragment and ids is not None and unquote(fragment) not in ids:
+                problems.append(f"{link}: no element with id {unquote(fragment)!r}")
+        return problems
+
+    assert failures(light, broken) == {}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violation(scheme: str, request: pytest.FixtureRequest) -> None:
+    visits = request.getfixturevalue(scheme)
+    expected = "default" if scheme == "light" else "slate"
+    assert failures(visits, lambda v: [] if v.scheme == expected else [v.scheme]) == {}
+    found = failures(visits, lambda v: [x for x in v.axe if x["impact"] in SERIOUS])
+    assert found == {}, json.dumps(found, indent=1)
+
+
+# ---- across the site ---------------------------------------------------------------------
+
+
+def scheme_and_background(page: Any) -> tuple[str, str]:
+    scheme, background = page.evaluate(
+        "[document.body.dataset.mdColorScheme, getComputedStyle(document.body).backgroundColor]"
+    )
+    return scheme, background
+
+
+def test_palette_toggle_switches_and_persists(site: Site, page: Any) -> None:
+    page.goto(site.url(""))
+    light_scheme, light_background = scheme_and_background(page)
+    assert light_scheme == "default"
+    page.click("form[data-md-component=palette] label:not([hidden])")
+    dark_scheme, dark_background = scheme_and_background(page)
+    assert dark_scheme == "slate"
+    assert dark_background != light_background
+    page.reload()
+    assert scheme_and_background(page) == (dark_scheme, dark_background)
+    other = next(path for path in site.paths if path)
+    page.goto(site.url(other))
+    assert scheme_and_background(page) == (dark_scheme, dark_background)
+
+
+@pytest.mark.parametrize(("query", "part"), [("sigmoid", "prediction"), ("gradient", "gradient/")])
+def test_search_lands_on_the_right_page(site: Site, page: Any, query: str, part: str) -> None:
+    """Type the word, press Enter: the search takes the reader to its first result."""
+    expected = page_with(site, part)
+    page.goto(site.url(""))
+    # Typed, not filled: the search box reacts to key presses. On a wide window it sits
+    # in the header.
+    page.click("input.md-search__input")
+    page.keyboard.type(query)
+    page.wait_for_selector(".md-search-result__item")
+    links = page.eval_on_selector_all(
+        ".md-search-result__item > .md-search-result__link", "links => links.map((a) => a.href)"
+    )
+    ranking = list(dict.fromkeys(urlsplit(link).path for link in links))  # pages, best first
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    landed = urlsplit(page.url).path
+    assert landed == urlsplit(site.url(expected)).path, f"{query!r} ranks the pages {ranking}"
+
+
+def test_instant_navigation_renders_the_new_page_s_math(site: Site, page: Any) -> None:
+    page.goto(site.url(""))
+    instant = "navigation.instant" in page.evaluate(
+        "JSON.parse(document.getElementById('__config').textContent).features"
+    )
+    page.evaluate("window.__not_reloaded = true")
+    for part in ("prediction", "gradient/"):
+        target = page_with(site, part)
+        title = page.title()
+        page.click(f".md-sidebar--primary a.md-nav__link[href$='{target}']")
+        page.wait_for_url(site.url(target))
+        page.wait_for_function(f"document.title !== {json.dumps(title)}")
+        math = page.evaluate(MATH_JS)
+        assert math["equations"], f"no equation on {target} after navigating there"
+        assert math_problems(math) == []
+        assert raw_tex(page.evaluate(TEXT_JS)) == []
+    if instant:
+        assert page.evaluate("window.__not_reloaded === true"), "the page was fully reloaded"
+
+
+def test_notebook_page_shows_outputs_and_equations(site: Site, page: Any) -> None:
+    path = page_with(site, "notebooks/")
+    page.goto(site.url(path))
+    outputs = page.locator(".jp-OutputArea-output")
+    assert outputs.count() > 0, "the notebook page shows no cell output"
+    assert any(text.strip() for text in outputs.all_inner_texts())
+    assert "Traceback (most recent call last)" not in page.inner_text("body")
+    math = page.evaluate(MATH_JS)
+    assert math["equations"], "the notebook page shows no rendered equation"
+    assert math_problems(math) == []
+    assert raw_tex(page.evaluate(TEXT_JS)) == []
+    assert page.locator("a[href$='.ipynb']").count() > 0, "no download link for the notebook"
