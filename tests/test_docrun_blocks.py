@@ -135,3 +135,10 @@ def test_a_docstring_session_ends_its_output_at_a_blank_line() -> None:
         ("sigmoid(1) + sigmoid(-1)", "1.0", 29),
     ]
     assert examples[0].column == 8
+
+
+def test_display_options_are_set_aside_from_the_kind() -> None:
+    text = '```pycon title="The sigmoid, σ" linenums="1"\n>>> 1\n1\n```\n'
+    [fence] = find_fences(text, "p.md")
+    assert fence.kind == "pycon"
+    assert fence.options == 'title="The sigmoid, σ" linenums="1"'

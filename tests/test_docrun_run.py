@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from docrun.blocks import Example
 from docrun.page import check_page
@@ -203,3 +204,51 @@ def test_numpy_print_options_set_on_one_page_do_not_reach_the_next() -> None:
     setter = "```pycon\n>>> import numpy as np\n>>> np.set_printoptions(precision=2)\n```\n"
     assert check_page(setter, "docs/a.md").failures == []
     assert np.get_printoptions() == before
+
+
+def test_display_options_survive_rendering() -> None:
+    result = check_page('```python run title="Table"\nprint("| a |")\n```\n', "docs/a.md")
+    assert result.failures == []
+    assert result.markdown.startswith('```python title="Table"\nprint("| a |")\n```\n')
+
+
+def test_exit_and_input_cannot_stop_or_hang_the_build() -> None:
+    ns = fresh_namespace()
+    leaving = run_example(example("raise SystemExit(3)"), ns)
+    assert isinstance(leaving.error, SystemExit)
+    assert not leaving.passed
+    asking = run_example(example("input()"), ns)
+    assert isinstance(asking.error, EOFError)
+
+
+def test_each_build_imports_the_library_afresh(tmp_path: Path) -> None:
+    """What `mkdocs serve` relies on: a library edit between builds shows on the page."""
+    import sys
+
+    from docrun.plugin import DocrunPlugin
+
+    (tmp_path / "docrun_lib").mkdir()
+    init = tmp_path / "docrun_lib" / "__init__.py"
+    init.write_text("VALUE = 1\n")
+    (tmp_path / "docrun_lib" / "sub.py").write_text("")
+    text = "```pycon\n>>> import docrun_lib.sub\n>>> docrun_lib.VALUE\n1\n```\n"
+    plugin = DocrunPlugin()
+    errors, warnings = plugin.load_config({"reload": ["docrun_lib"]})
+    assert errors == []
+    assert warnings == []
+    sys.path.insert(0, str(tmp_path))
+    try:
+        plugin.on_pre_build(config=None)  # type: ignore[arg-type]
+        assert check_page(text, "docs/a.md").failures == []
+        init.write_text("VALUE = 22\n")  # another size: the cached bytecode is stale
+        # Without a fresh import the edit is invisible: the module is cached.
+        assert check_page(text, "docs/a.md").failures == []
+        plugin.on_pre_build(config=None)  # type: ignore[arg-type]
+        assert "docrun_lib" not in sys.modules
+        assert "docrun_lib.sub" not in sys.modules
+        [failure] = check_page(text, "docs/a.md").failures
+        assert "Expected:\n    1\nGot:\n    22" in failure
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n.startswith("docrun_lib")]:
+            del sys.modules[name]

@@ -20,6 +20,8 @@ ALLOWED_FENCES = (PYCON, PYTHON_RUN)
 # in their info string (CommonMark), tilde fences can.
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 # mkdocstrings' autodoc directive: `::: mlmath.sigmoid`, optionally after a heading mark.
+# A display option of a fence (SuperFences): `title="The sigmoid"`, `linenums="1"`.
+_OPTION = re.compile(r"""[\w-]+=(?:"[^"]*"|'[^']*'|\S+)""")
 _DIRECTIVE = re.compile(r"^(?:#{1,6} *)?::: ?(?P<name>[\w.]+) *$")
 
 
@@ -43,8 +45,13 @@ class Fence:
 
     @property
     def kind(self) -> str:
-        """The info string with whitespace runs collapsed: ``python run``, ``pycon``."""
-        return " ".join(self.info.split())
+        """What the block is: ``pycon``, ``python run``; its ``key=value`` options aside."""
+        return " ".join(_OPTION.sub(" ", self.info).split())
+
+    @property
+    def options(self) -> str:
+        """Display options such as ``title="σ"`` or ``linenums="1"``, kept when rendering."""
+        return " ".join(match.group() for match in _OPTION.finditer(self.info))
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,9 @@ def insert_figures(html: str, figures_by_placeholder: dict[str, str]) -> str:
 
 
 def _fence_lines(fence: Fence, info: str, body: list[str]) -> list[str]:
-    lines = [fence.indent + fence.marker + info]
+    """A fence at the original's indentation, with its display options."""
+    opening = f"{info} {fence.options}" if fence.options else info
+    lines = [fence.indent + fence.marker + opening]
     lines += [fence.indent + line if line else "" for line in body]
     lines.append(fence.indent + fence.marker)
     return lines

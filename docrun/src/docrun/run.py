@@ -124,10 +124,21 @@ def _captured(buffer: io.StringIO) -> Any:
     saved = sys.displayhook
     sys.displayhook = echo
     try:
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), _no_stdin():
             yield builtins_underscore
     finally:
         sys.displayhook = saved
+
+
+@contextlib.contextmanager
+def _no_stdin() -> Any:
+    """An empty stdin: input() in an example raises EOFError instead of hanging the build."""
+    saved = sys.stdin
+    sys.stdin = io.StringIO()
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 def run_example(example: Example, namespace: Namespace) -> Outcome:
@@ -147,7 +158,7 @@ def run_example(example: Example, namespace: Namespace) -> Outcome:
                     example.source, example.path, example.line, "single", example.column
                 )
                 exec(code, namespace)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # exit() must not end the build
                 error = exc
                 error_traceback = _user_traceback(exc, example.path)
         if last_value[0] is not None:
@@ -182,10 +193,10 @@ def run_script(
     error_traceback = ""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with contextlib.redirect_stdout(buffer):
+        with contextlib.redirect_stdout(buffer), _no_stdin():
             try:
                 exec(_compile(source, path, line, "exec", column), namespace)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # exit() must not end the build
                 error = exc
                 error_traceback = _user_traceback(exc, path)
     return ScriptResult(
