@@ -67,15 +67,17 @@ FIGURES_JS = """async () => {
   const broken = images.filter((img) => img.naturalWidth === 0)
     .map((img) => "img " + (img.currentSrc || img.src));
   const icon = ".md-icon, .twemoji, .headerlink, button, label, .md-content__button, .md-source";
+  let figures = 0;
   for (const svg of document.querySelectorAll(".md-content svg")) {
     if (svg.parentElement.closest("svg") || svg.closest(icon)) continue;
     if (svg.closest(".tabbed-block") && !svg.checkVisibility()) continue;  // inactive tab
+    figures += 1;
     const box = svg.getBoundingClientRect();
     if (box.width < 1 || box.height < 1 || svg.childElementCount === 0) {
       broken.push("svg " + (svg.getAttribute("aria-label") || svg.outerHTML.slice(0, 80)));
     }
   }
-  return { broken, images: images.length };
+  return { broken, images: images.length, figures };
 }"""
 
 LINKS_JS = """() => ({
@@ -260,8 +262,11 @@ def test_every_equation_is_rendered_and_accessible(site: Site, light: dict[str, 
         assert light[path].math["equations"], f"{path} shows no rendered equation"
 
 
-def test_every_image_and_figure_loads(light: dict[str, Visit]) -> None:
+def test_every_image_and_figure_loads(site: Site, light: dict[str, Visit]) -> None:
     assert failures(light, lambda v: v.figures["broken"]) == {}
+    # The training run is drawn (error per epoch, decision boundary): figures were seen.
+    path = page_with(site, "gradient-descent/")
+    assert light[path].figures["figures"] + light[path].figures["images"] > 0
 
 
 def test_every_internal_link_and_anchor_resolves(site: Site, light: dict[str, Visit]) -> None:
@@ -346,8 +351,9 @@ def test_search_lands_on_the_right_page(site: Site, page: Any, query: str, part:
         ".md-search-result__item > .md-search-result__link", "links => links.map((a) => a.href)"
     )
     ranking = list(dict.fromkeys(urlsplit(link).path for link in links))  # pages, best first
+    home = urlsplit(page.url).path
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: urlsplit(url).path != home)
     landed = urlsplit(page.url).path
     assert landed == urlsplit(site.url(expected)).path, f"{query!r} ranks the pages {ranking}"
 
