@@ -11,7 +11,7 @@ from mlmath import _validate as check
 from mlmath._validate import FloatArray
 from mlmath.activation import sigmoid
 from mlmath.error import _logit_losses
-from mlmath.prediction import checked_score
+from mlmath.prediction import _checked_score
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def gradient_descent(
     errors = np.empty(count + 1)
     for epoch in range(count + 1):
         # One score pass serves both the error record and the gradient.
-        h = checked_score(W, X_array, np.asarray(b, W.dtype))
+        h = _checked_score(W, X_array, np.asarray(b, W.dtype))
         errors[epoch] = np.mean(_logit_losses(y_array, h))
         if epoch == count:
             break

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from mlmath import _validate as check
 from mlmath._validate import FloatArray
 from mlmath.activation import sigmoid, sigmoid_prime
-from mlmath.prediction import checked_score
+from mlmath.prediction import _checked_score
 
 
 def error_gradient(
@@ -72,7 +72,7 @@ def error_gradient(
     check.require_ndim(y_array, "y", (1,), "a vector of shape (m,): one label per sample")
     check.weights_for(W_array, X_array)
     check.scalar(b_array, "b")
-    residual = sigmoid(checked_score(W_array, X_array, b_array)) - y_array
+    residual = sigmoid(_checked_score(W_array, X_array, b_array)) - y_array
     m = X_array.shape[0]
     return X_array.T @ residual / m, float(np.mean(residual))
 
@@ -133,7 +133,7 @@ def delta_rule_step(
             f"y must have shape {expected} (one row per data point, one column per output "
             f"unit of W); got shape {y_array.shape}"
         )
-    h = checked_score(W_array, X_array, np.zeros((), W_array.dtype))
+    h = _checked_score(W_array, X_array, np.zeros((), W_array.dtype))
     delta = (y_array - sigmoid(h)) * sigmoid_prime(h)
     step: FloatArray = rate * (X_array.T @ delta)
     return step

@@ -31,7 +31,7 @@ def _score(W: FloatArray, x: FloatArray, b: FloatArray) -> FloatArray:
     return h
 
 
-def checked_score(W: FloatArray, x: FloatArray, b: FloatArray) -> FloatArray:
+def _checked_score(W: FloatArray, x: FloatArray, b: FloatArray) -> FloatArray:
     """`_score` for finite arrays, with overflow handled: shared with training."""
     # Finite inputs can still overflow (1e200 · 1e200); an infinite score is a fair
     # answer (σ(±inf) is 1 or 0), but inf − inf is not, and is reported below.
@@ -81,7 +81,7 @@ def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float |
     W_array, x_array, b_array = check.as_floats(("W", W), ("x", x), ("b", b))
     for array, name in ((W_array, "W"), (x_array, "x"), (b_array, "b")):
         check.require_finite(array, name)
-    h = checked_score(W_array, x_array, b_array)
+    h = _checked_score(W_array, x_array, b_array)
     return float(h) if h.ndim == 0 else h
 
 

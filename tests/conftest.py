@@ -56,5 +56,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     if result.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+        pytest.fail(
+            f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False
+        )
     return site
