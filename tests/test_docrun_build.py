@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 from docrun.page import check_page
+from mkdocs_build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,24 +41,6 @@ def make_project(root: Path, pages: dict[str, str]) -> Path:
     for name, text in pages.items():
         (root / "docs" / name).write_text(textwrap.dedent(text).lstrip("\n"))
     return root
-
-
-def build(
-    project: Path, *, strict: bool = True, pythonpath: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if pythonpath is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), env.get("PYTHONPATH", "")])
-    command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(project / "site")]
-    return subprocess.run(
-        command + (["--strict"] if strict else []),
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
 
 
 def line_of(text: str, needle: str) -> int:
@@ -165,7 +148,7 @@ def test_a_changed_library_function_fails_every_page_that_shows_it(tmp_path: Pat
             "\n_true_sigmoid = sigmoid\n\ndef sigmoid(x):\n    return _true_sigmoid(x) + 1e-3\n"
         )
     project = make_project(tmp_path / "project", pages)
-    result = build(project, pythonpath=library)
+    result = build(project, strict=True, pythonpath=library)
     log = result.stdout + result.stderr
     assert result.returncode != 0, log
     assert f"docs/a.md:{line_of(PAGE_A, '>>> sigmoid(2.5)')}: example failed" in log
@@ -203,7 +186,7 @@ ax.set_title("Error per epoch")
 
 def test_a_passing_strict_build_shows_actual_outputs_tables_and_figures(tmp_path: Path) -> None:
     project = make_project(tmp_path / "project", {"index.md": GOOD})
-    result = build(project)
+    result = build(project, strict=True)
     assert result.returncode == 0, result.stdout + result.stderr
     html = (project / "site" / "index.html").read_text()
     # The written 3.33 is checked, the page shows the actual value.

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from mkdocs_build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,18 +78,6 @@ def make_project(tmp_path: Path, pages: dict[str, str], module: str | None = Non
     if module is not None:
         (tmp_path / "lib" / "tinymod.py").write_text(module, encoding="utf-8")
     return tmp_path
-
-
-def build(project: Path) -> subprocess.CompletedProcess[str]:
-    # Not --strict: invalid TeX must fail the build on its own.
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(project / "site")],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,13 @@ tests check the site's own configuration, not a copy of it.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from mkdocs_build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,21 +69,6 @@ def make_project(tmp_path: Path, nb: str, jupyter: dict[str, Any] | None = None)
     (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
     (tmp_path / "docs" / "notebooks" / "nb.ipynb").write_text(nb, encoding="utf-8")
     return tmp_path
-
-
-def build(project: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    if pythonpath is not None:
-        # The kernel inherits this environment: the temp copy of the library comes first.
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), env.get("PYTHONPATH")]))
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(project / "site")],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
 
 
 def page_of(project: Path) -> str:
