@@ -39,6 +39,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from docrun import notebook
+from docrun.blocks import find_fences
 
 RENDER_SCRIPT = Path(__file__).with_name("katex_render.js")
 # Where the stylesheet and fonts land in the built site.
@@ -60,7 +61,6 @@ class Math:
     line: int
 
 
-_FENCE_OPEN = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 _FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n.*?\n(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 _INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`)", re.DOTALL)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -92,20 +92,10 @@ def _mask(source: str, *, front_matter: bool) -> str:
     """Hide what is not prose: front matter, fenced code, inline code and HTML comments."""
     if front_matter:
         source = _FRONT_MATTER.sub(lambda m: _blank_out(m.group()), source, count=1)
+    # The fences are the example runner's: one parser decides what is code on a page.
     lines = source.split("\n")
-    fence: str | None = None
-    for i, line in enumerate(lines):
-        opening = _FENCE_OPEN.match(line)
-        if fence is None and opening:
-            fence = opening.group("fence")
-            lines[i] = ""
-        elif fence is not None:
-            # A fence closes on a line holding only a run of the same character, at least
-            # as long as the opening one.
-            stripped = line.strip()
-            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
-                fence = None
-            lines[i] = ""
+    for fence in find_fences(source, "<math source>"):
+        lines[fence.start : fence.stop] = [""] * (fence.stop - fence.start)
     prose = "\n".join(lines)
     for pattern in (_HTML_COMMENT, _INLINE_CODE):
         prose = pattern.sub(lambda m: _blank_out(m.group()), prose)
