@@ -119,7 +119,9 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
     return float(np.mean(_xlogx_terms(y_array, y_hat_array)))
 
 
-def _softplus_of_neg_abs(h: FloatArray, out: FloatArray, _: FloatArray, __: FloatArray) -> None:
+def _softplus_of_neg_abs(
+    h: FloatArray, out: FloatArray, _: FloatArray, __: FloatArray, ___: FloatArray
+) -> None:
     """out = log(1 + e^(−|h|)), the part of the loss shared by both labels."""
     np.abs(h, out=out)
     np.negative(out, out=out)
