@@ -8,9 +8,11 @@ import numpy as np
 import numpy.typing as npt
 
 from mlmath import _validate as check
+from mlmath._scaled import exponent
 from mlmath._validate import FloatArray
 from mlmath.activation import sigmoid
-from mlmath.error import _logit_losses
+from mlmath.error import _finite_mean, _logit_losses
+from mlmath.gradient import _mean_gradient
 from mlmath.prediction import _checked_score
 
 
@@ -107,20 +109,39 @@ def gradient_descent(
     check.weights_for(W, X_array)
     b = check.scalar(b_array, "bias")
     W = W.copy()
-    m = X_array.shape[0]
     errors = np.empty(count + 1)
     for epoch in range(count + 1):
         # One score pass serves both the error record and the gradient.
         h = _checked_score(W, X_array, np.asarray(b, W.dtype))
-        errors[epoch] = np.mean(_logit_losses(y_array, h))
+        if not np.isfinite(h).all():
+            raise _diverged(epoch, rate, X_array)
+        errors[epoch] = _finite_mean(_logit_losses(y_array, h))
         if epoch == count:
             break
         residual = sigmoid(h) - y_array  # ∂E/∂h, times m
-        W -= rate * (X_array.T @ residual) / m
-        b -= rate * float(np.mean(residual))
+        with np.errstate(over="ignore", invalid="ignore"):
+            W -= rate * _mean_gradient(X_array, residual)
+            b -= rate * float(np.mean(residual))
+        if not (np.isfinite(W).all() and np.isfinite(b)):
+            raise _diverged(epoch + 1, rate, X_array)
     W.flags.writeable = False
     errors.flags.writeable = False
     return GradientDescentResult(weights=W, bias=b, errors=errors)
+
+
+def _diverged(epoch: int, rate: float, X: FloatArray) -> ValueError:
+    """The error for weights or a score beyond the largest float (E cannot be recorded)."""
+    if epoch == 0:
+        return ValueError(
+            "weights and X give a score W·x + b beyond the largest float, where E cannot "
+            "be recorded; scale them down"
+        )
+    epochs = check.count(epoch, "epoch")
+    return ValueError(
+        f"learn_rate={rate!r} made gradient descent diverge: after {epochs} the weights or "
+        f"a score W·x + b are beyond the largest float (1/L = "
+        f"{1 / lipschitz_constant(X):.3g} never lets E rise)"
+    )
 
 
 def lipschitz_constant(X: npt.ArrayLike) -> float:
@@ -159,5 +180,11 @@ def lipschitz_constant(X: npt.ArrayLike) -> float:
     check.require_finite(X_array, "X")
     m = X_array.shape[0]
     X_tilde = np.hstack([X_array, np.ones((m, 1))])
-    # X̃ᵀX̃ is small, (n + 1) × (n + 1), and symmetric: eigvalsh is exact enough and cheap.
-    return float(np.linalg.eigvalsh(X_tilde.T @ X_tilde)[-1] / (4 * m))
+    # X̃ᵀX̃ would overflow for entries beyond 1e154: scale X̃ by a power of two (exact)
+    # so its entries are at most 1, and scale λ back. X̃ᵀX̃ is small, (n + 1) × (n + 1),
+    # and symmetric: eigvalsh is exact enough and cheap.
+    p = exponent(X_tilde)
+    X_tilde = np.ldexp(X_tilde, -p)
+    largest = np.linalg.eigvalsh(X_tilde.T @ X_tilde)[-1] / (4 * m)
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(largest, 2 * p))

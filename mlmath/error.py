@@ -137,6 +137,20 @@ def _logit_losses(y: FloatArray, h: FloatArray) -> FloatArray:
     return loss
 
 
+def _finite_mean(losses: FloatArray) -> float:
+    """The mean of finite losses, which is finite even when their sum is not.
+
+    Fourteen scores of −1.3e307 with label 1 each lose 1.3e307: their sum overflows
+    to inf. Then each loss is divided by m before summing. Rounding can still nudge
+    that sum past the largest float; the mean is never above the largest loss.
+    """
+    with np.errstate(over="ignore"):
+        mean = np.mean(losses)
+        if np.isinf(mean):
+            mean = min(np.sum(losses / losses.size), losses.max())
+    return float(mean)
+
+
 def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> float:
     r"""The mean cross-entropy E computed from the scores h = W·x + b.
 
@@ -176,7 +190,7 @@ def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> float:
     check.require_finite(h_array, "h")
     y_array, h_array = np.broadcast_arrays(y_array, h_array)
     check.require_nonempty(y_array, "y")
-    return float(np.mean(_logit_losses(y_array, h_array)))
+    return _finite_mean(_logit_losses(y_array, h_array))
 
 
 def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlmath import _validate as check
+from mlmath._scaled import product
 from mlmath._validate import FloatArray
 from mlmath.activation import sigmoid, sigmoid_prime
 from mlmath.prediction import _checked_score
@@ -73,8 +74,18 @@ def error_gradient(
     check.weights_for(W_array, X_array)
     check.scalar(b_array, "b")
     residual = sigmoid(_checked_score(W_array, X_array, b_array)) - y_array
-    m = X_array.shape[0]
-    return X_array.T @ residual / m, float(np.mean(residual))
+    return _mean_gradient(X_array, residual), float(np.mean(residual))
+
+
+def _mean_gradient(X: FloatArray, residual: FloatArray) -> FloatArray:
+    """∂E/∂W = (1/m) Xᵀ(ŷ − y) from the residuals ŷ − y: shared with training."""
+    m = X.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        gradient: FloatArray = X.T @ residual / m
+    if not np.isfinite(gradient).all():
+        # |ŷ − y| ≤ 1, so Σ |x (ŷ − y)| / m ≤ max |x|: dividing first cannot overflow.
+        gradient = X.T @ (residual / m)
+    return gradient
 
 
 def delta_rule_step(
@@ -135,8 +146,13 @@ def delta_rule_step(
         )
     h = _checked_score(W_array, X_array, np.zeros((), W_array.dtype))
     delta = (y_array - sigmoid(h)) * sigmoid_prime(h)
-    step: FloatArray = rate * (X_array.T @ delta)
-    return step
+    return product(
+        X_array.T,
+        delta,
+        rate,
+        "X, y and learn_rate give a step η Σ δ x whose terms exceed the largest float "
+        "and cancel, so its size and sign are beyond float64: scale them down",
+    )
 
 
 def _as_number(value: object) -> float:

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlmath import _validate as check
+from mlmath._scaled import error_bound, exponent, scale_back
 from mlmath._validate import FloatArray
 from mlmath.activation import sigmoid
 
@@ -32,14 +33,27 @@ def _score(W: FloatArray, x: FloatArray, b: FloatArray) -> FloatArray:
 
 
 def _checked_score(W: FloatArray, x: FloatArray, b: FloatArray) -> FloatArray:
-    """`_score` for finite arrays, with overflow handled: shared with training."""
-    # Finite inputs can still overflow (1e200 · 1e200); an infinite score is a fair
-    # answer (σ(±inf) is 1 or 0), but inf − inf is not, and is reported below.
+    """`_score` for finite arrays, ±inf only where the exact score is: shared with training."""
     with np.errstate(over="ignore", invalid="ignore"):
         h = _score(W, x, b)
-    if np.isnan(h).any():
-        raise ValueError("the score W·x + b overflowed to inf − inf; scale x or W down")
-    return h
+    if np.isfinite(h).all():
+        return h
+    # A term overflowed, and then h can be anything: BLAS gives inf for the score 0 of
+    # W = (1e200, 1e200), x = (−1e200, 1e200). Recompute with W, x and b divided by
+    # powers of two (exact) so that nothing overflows, and scale back once. Only
+    # products beyond 2^970 get here, so p + q is large and b is never scaled up.
+    p, q = exponent(W), exponent(x)
+    W, x, b = np.ldexp(W, -p), np.ldexp(x, -q), np.ldexp(b, -(p + q))
+    h = _score(W, x, b)
+    terms = W.shape[0] + 1 if W.ndim else 2
+    bound = error_bound(_score(np.abs(W), np.abs(x), np.abs(b)), terms)
+    return scale_back(
+        h,
+        bound,
+        p + q,
+        "W and x give a score W·x + b whose terms exceed the largest float and cancel, "
+        "so its size and sign are beyond float64: scale W or x down",
+    )
 
 
 def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float | FloatArray:

@@ -158,6 +158,24 @@ def test_bad_hyperparameters_are_named(
         gradient_descent(X, y, **kwargs)  # type: ignore[arg-type]
 
 
+def test_divergence_is_reported_with_one_over_l() -> None:
+    X, y = data(4, m=5, n=2)
+    X *= 1e10
+    one_over_l = f"{1 / lipschitz_constant(X):.3g}"
+    with pytest.raises(
+        ValueError, match=rf"^learn_rate=1e\+300 made .* after 1 epoch the .*{one_over_l}"
+    ):
+        gradient_descent(X, y, learn_rate=1e300, epochs=5)
+    with pytest.raises(ValueError, match=r"^weights and X give a score W·x \+ b beyond"):
+        gradient_descent(X * 1e190, y, learn_rate=0.1, epochs=1, weights=[1e200, 1e200])
+
+
+def test_lipschitz_constant_beyond_1e154_does_not_overflow() -> None:
+    # X̃ᵀX̃ holds x² = 1e300 here; L = λ_max / 4m = (2·1e300)/(4·2) exactly.
+    assert lipschitz_constant([[1e150], [-1e150]]) == pytest.approx(2.5e299, rel=1e-15)
+    assert lipschitz_constant([[1e200], [-1e200]]) == np.inf  # L is 2.5e399
+
+
 def test_bad_training_data_is_named() -> None:
     X, y = data(5, m=5, n=2)
     with pytest.raises(
