@@ -113,7 +113,8 @@ def sigmoid(x: npt.ArrayLike) -> float | FloatArray:
     Returns
     -------
     float or ndarray of the shape of `x`
-        σ(x). A Python float for a scalar `x`; float32 input stays float32.
+        σ(x). A Python float for a scalar `x`; float32 input stays float32 (computed
+        in float64 and rounded once).
 
     Notes
     -----
