@@ -78,13 +78,14 @@ def error_gradient(
 
 
 def _mean_gradient(X: FloatArray, residual: FloatArray) -> FloatArray:
-    """∂E/∂W = (1/m) Xᵀ(ŷ − y) from the residuals ŷ − y: shared with training."""
-    m = X.shape[0]
-    with np.errstate(over="ignore", invalid="ignore"):
-        gradient: FloatArray = X.T @ residual / m
+    """∂E/∂W = Xᵀ(ŷ − y)/m from the residuals ŷ − y: shared with training."""
+    # |ŷ − y| ≤ 1, so Σ |x (ŷ − y)| / m ≤ max |x|: dividing first keeps the exact
+    # value finite. Only rounding can carry it past the largest float (11 rows of it).
+    with np.errstate(over="ignore"):
+        gradient: FloatArray = X.T @ (residual / X.shape[0])
     if not np.isfinite(gradient).all():
-        # |ŷ − y| ≤ 1, so Σ |x (ŷ − y)| / m ≤ max |x|: dividing first cannot overflow.
-        gradient = X.T @ (residual / m)
+        limit = np.abs(X).max()
+        gradient = np.clip(gradient, -limit, limit)
     return gradient
 
 

@@ -48,6 +48,17 @@ def test_error_gradient_matches_numerical(seed: int) -> None:
     assert abs(db - numeric_b) <= 1e-7 * max(abs(db), 1e-3)
 
 
+def test_gradient_at_the_largest_float_stays_finite() -> None:
+    # Every residual is 1, so dE/dW is exactly the largest float; summing 11 rounded
+    # elevenths of it overflowed before.
+    largest = np.finfo(np.float64).max
+    for m in (3, 11):
+        dE_dW, dE_db = error_gradient([1.0], 0.0, [[largest]] * m, [0.0] * m)
+        assert np.isfinite(dE_dW).all()
+        assert dE_dW[0] == pytest.approx(largest, rel=1e-15)
+        assert dE_db == 1.0
+
+
 def test_a_planted_one_percent_error_is_detected() -> None:
     X, y, W, b = problem(7)
     dW, _ = error_gradient(W, b, X, y)
