@@ -119,7 +119,7 @@ def gradient_descent(
         if epoch == count:
             break
         residual = sigmoid(h) - y_array  # ∂E/∂h, times m
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore"):  # a step past the largest float is caught below
             W -= rate * _mean_gradient(X_array, residual)
             b -= rate * float(np.mean(residual))
         if not (np.isfinite(W).all() and np.isfinite(b)):
