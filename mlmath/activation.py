@@ -84,14 +84,20 @@ def _sigmoid_prime_block(
     np.divide(e, s, out=out, casting="same_kind")
 
 
+def _softplus_of_neg_abs(x: FloatArray, out: FloatArray) -> None:
+    """out = log(1 + e^(−|x|)): the part of log σ, and of the loss from scores, that
+    needs care. e^(−|x|) ≤ 1 cannot overflow, and log1p keeps a tiny one exact."""
+    np.abs(x, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+
+
 def _log_sigmoid_block(
     x: FloatArray, out: FloatArray, t: FloatArray, low: FloatArray, _: FloatArray
 ) -> None:
-    # log σ(x) = min(x, 0) − log(1 + e^(−|x|)); log1p keeps the tiny term exact.
-    np.abs(x, out=t)
-    np.negative(t, out=t)
-    np.exp(t, out=t)
-    np.log1p(t, out=t)
+    # log σ(x) = min(x, 0) − log(1 + e^(−|x|))
+    _softplus_of_neg_abs(x, t)
     np.minimum(x, _ZERO, out=low)
     np.subtract(low, t, out=out, casting="same_kind")
 

@@ -10,6 +10,7 @@ import numpy.typing as npt
 from mlmath import _validate as check
 from mlmath._blocks import blockwise
 from mlmath._validate import FloatArray
+from mlmath.activation import _softplus_of_neg_abs
 
 
 def _labels_and(y: npt.ArrayLike, other: npt.ArrayLike, name: str) -> tuple[FloatArray, FloatArray]:
@@ -119,19 +120,15 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
     return float(np.mean(_xlogx_terms(y_array, y_hat_array)))
 
 
-def _softplus_of_neg_abs(
+def _loss_shared_by_both_labels(
     h: FloatArray, out: FloatArray, _: FloatArray, __: FloatArray, ___: FloatArray
 ) -> None:
-    """out = log(1 + e^(−|h|)), the part of the loss shared by both labels."""
-    np.abs(h, out=out)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
+    _softplus_of_neg_abs(h, out)
 
 
 def _logit_losses(y: FloatArray, h: FloatArray) -> FloatArray:
     """The cross-entropy of each sample from its score: max(h, 0) − h·y + log(1 + e^(−|h|))."""
-    loss = blockwise(_softplus_of_neg_abs, h)
+    loss = blockwise(_loss_shared_by_both_labels, h)
     # max(h, 0) − h·y is exact for y in {0, 1}: it is max(h, 0) or max(−h, 0).
     loss += np.maximum(h, 0.0) - h * y
     return loss
