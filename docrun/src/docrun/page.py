@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from docrun import figures
+from docrun import equations, figures
 from docrun.blocks import (
     ALLOWED_FENCES,
     PYCON,
@@ -46,6 +46,7 @@ class PageResult:
     failures: list[str] = field(default_factory=list)
     examples_run: int = 0
     figures: dict[str, str] = field(default_factory=dict)
+    equations: list[equations.Result] = field(default_factory=list)
 
 
 def _placeholder(path: str, number: int) -> str:
@@ -160,13 +161,21 @@ def _page_state() -> Iterator[None]:
 
 
 def check_page(
-    markdown: str, path: str, first_line: int = 1, *, root: str | os.PathLike[str] = "."
+    markdown: str,
+    path: str,
+    first_line: int = 1,
+    *,
+    root: str | os.PathLike[str] = ".",
+    symbols: str | None = None,
+    library: str = "mlmath",
 ) -> PageResult:
-    """Run and check every block and directive of one page in a fresh namespace.
+    """Run and check every block, directive and display equation of one page.
 
     ``path`` is how failures name the page (``docs/prediction.md``), ``first_line`` the
     file line on which ``markdown`` starts, ``root`` the project root that docstring
-    paths are shown relative to.
+    paths are shown relative to. With ``symbols`` (the symbol table's file), every
+    display equation, the page's and its documented docstrings', is checked against
+    ``library`` (see :mod:`docrun.equations`).
     """
     register_source(path, "\n" * (first_line - 1) + markdown)
     result = PageResult(markdown=markdown)
@@ -196,8 +205,48 @@ def check_page(
                 rendered += lines[fence.start : fence.stop]
         rendered += lines[position:]
         _run_directives(markdown, path, first_line, root, result)
+    if symbols is not None:
+        prose_lines = markdown.split("\n")
+        for fence in fences:
+            prose_lines[fence.start : fence.stop] = [""] * (fence.stop - fence.start)
+        namespace = equations.library_namespace(library)
+        result.equations += equations.check_source(
+            markdown, path, symbols, namespace, "\n".join(prose_lines), first_line
+        )
+        for documented_path, docstring_line, text in _documented_docstrings(
+            markdown, first_line, root
+        ):
+            result.equations += equations.check_source(
+                text, documented_path, symbols, namespace, first_line=docstring_line
+            )
+        result.failures += [f for r in result.equations for f in r.failures]
     result.markdown = "\n".join(rendered)
     return result
+
+
+def _documented_docstrings(
+    markdown: str, first_line: int, root: str | os.PathLike[str]
+) -> list[tuple[str, int, str]]:
+    """(path, line, text) of every docstring the page's ``:::`` directives show."""
+    from pathlib import Path
+
+    from docrun.docstrings import display_path, docstrings_in_source, documented_by
+
+    found: list[tuple[str, int, str]] = []
+    seen: set[tuple[str, int]] = set()
+    for identifier, _line in find_directives(markdown, first_line):
+        try:
+            documented = documented_by(identifier)
+        except (ImportError, AttributeError):
+            continue  # reported by _run_directives
+        for item in documented:
+            source = Path(item.file).read_text(encoding="utf-8")
+            path = display_path(item.file, root)
+            for docstring in docstrings_in_source(source, path):
+                if item.selects(docstring.qualname) and (path, docstring.line) not in seen:
+                    seen.add((path, docstring.line))
+                    found.append((path, docstring.line, docstring.text))
+    return found
 
 
 def _run_directives(

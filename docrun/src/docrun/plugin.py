@@ -19,6 +19,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from docrun import equations
 from docrun.blocks import markdown_first_line
 from docrun.docstrings import display_path
 from docrun.page import check_page, insert_figures
@@ -30,6 +31,10 @@ class DocrunConfig(Config):  # type: ignore[no-untyped-call]
     # Packages imported afresh at the start of every build, so `mkdocs serve` shows a
     # library edit (list them under `watch:` too, so an edit triggers the rebuild).
     reload = config_options.ListOfItems(config_options.Type(str), default=["mlmath"])
+    # The symbol table that display equations are read with; without it equations are
+    # not checked. `library` is the package their bindings call.
+    symbols = config_options.Optional(config_options.Type(str))
+    library = config_options.Type(str, default="mlmath")
 
 
 def forget_modules(packages: list[str]) -> None:
@@ -46,6 +51,7 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.failures: list[str] = []
         self.failed_pages: set[str] = set()
         self.figures: dict[str, dict[str, str]] = {}
+        self.equations: dict[str, list[equations.Result]] = {}
         self.root = "."
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -57,7 +63,9 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.failures = []
         self.failed_pages = set()
         self.figures = {}
+        self.equations = {}
         forget_modules(self.config.reload)
+        equations.forget_tables()
 
     # Run first, on the page as written, so line numbers are the file's and other
     # plugins (math) see the actual outputs.
@@ -73,7 +81,14 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         else:
             path = f"{os.path.basename(config.docs_dir)}/{file.src_uri}"
         first_line = markdown_first_line(file.content_string, markdown)
-        result = check_page(markdown, path, first_line, root=self.root)
+        result = check_page(
+            markdown,
+            path,
+            first_line,
+            root=self.root,
+            symbols=self._symbols(),
+            library=self.config.library,
+        )
         for failure in result.failures:
             log.error(failure)
         if result.failures:
@@ -81,11 +96,55 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             self.failed_pages.add(path)
         log.debug(f"{path}: {result.examples_run} examples ran")
         self.figures[file.src_uri] = result.figures
+        self.equations[file.src_uri] = result.equations
+        self._log_coverage(path, result.equations)
         return result.markdown
+
+    def _symbols(self) -> str | None:
+        if self.config.symbols is None:
+            return None
+        return os.path.join(self.root, self.config.symbols)
+
+    def _check_notebook(self, page: Page, config: MkDocsConfig) -> None:
+        symbols = self._symbols()
+        if symbols is None or page.file.abs_src_path is None:
+            return
+        path = display_path(page.file.abs_src_path, self.root)
+        with open(page.file.abs_src_path, encoding="utf-8") as handle:
+            source = handle.read()
+        results = equations.check_notebook(
+            source, path, symbols, equations.library_namespace(self.config.library)
+        )
+        failures = [f for result in results for f in result.failures]
+        for failure in failures:
+            log.error(failure)
+        if failures:
+            self.failures += failures
+            self.failed_pages.add(path)
+        self.equations[page.file.src_uri] = results
+        self._log_coverage(path, results)
+
+    def _log_coverage(self, path: str, results: list[equations.Result]) -> None:
+        counts = equations.coverage(results)
+        if any(counts.values()):
+            reasons = sorted({r.summary for r in results if r.status == "unchecked"})
+            log.info(
+                f"{path}: display equations: {counts['checked']} checked, "
+                f"{counts['unchecked']} unchecked, {counts['failed']} failing"
+                + (f" (unchecked: {'; '.join(reasons)})" if reasons else "")
+            )
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # Notebook pages skip on_page_markdown's work; their cells' equations are read
+        # from the notebook file itself.
+        if page.file.src_uri.endswith(".ipynb"):
+            self._check_notebook(page, config)
+        return html
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         # Figures go in after the search plugin indexed the page: SVG text is not prose.
-        return insert_figures(output, self.figures.pop(page.file.src_uri, {}))
+        output = insert_figures(output, self.figures.pop(page.file.src_uri, {}))
+        return equations.insert_marks(output, self.equations.pop(page.file.src_uri, []))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.failures:
@@ -98,3 +157,4 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
 
     def on_build_error(self, *, error: Exception) -> None:
         self.figures = {}
+        self.equations = {}
