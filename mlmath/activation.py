@@ -124,7 +124,8 @@ def sigmoid(x: npt.ArrayLike) -> float | FloatArray:
 
     Notes
     -----
-    $$\sigma(x) = \frac{1}{1 + e^{-x}}$$
+    $$\sigma(h) = \frac{1}{1 + e^{-h}}$$
+    <!-- check: equals sigmoid(h); h in [-800, 800]; rtol 1e-15 -->
 
     The textbook formula overflows for x < −709.78, where e^(−x) exceeds the largest
     float and σ(x) comes out as 0 (as in ``scipy.special.expit``). Here σ is computed as
@@ -183,13 +184,15 @@ def sigmoid_prime(x: npt.ArrayLike) -> float | FloatArray:
     -----
     The derivative has the famous form
 
-    $$\sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)$$
+    $$\sigma'(h) = \sigma(h)\,\bigl(1 - \sigma(h)\bigr)$$
+    <!-- check: derivative sigmoid_prime(h) of sigmoid(h) by h; h in [-40, 40]; rtol 1e-15 -->
 
     but the code does not use it: for x ≥ 36.74 the float σ(x) is exactly 1, so
     1 − σ(x) is 0 and the product says the slope is 0 when it is about e^(−x).
     The same quantity written with e = e^(−|x|),
 
-    $$\sigma'(x) = \frac{e}{(1 + e)^2},$$
+    $$\sigma'(h) = \frac{e^{-|h|}}{\bigl(1 + e^{-|h|}\bigr)^2},$$
+    <!-- check: equals sigmoid_prime(h); h in [-745, 745]; rtol 1e-15 -->
 
     has no such cancellation and is within 4 ulp of exact everywhere.
 
@@ -238,7 +241,8 @@ def log_sigmoid(x: npt.ArrayLike) -> float | FloatArray:
 
     Notes
     -----
-    $$\log\sigma(x) = \min(x, 0) - \log\bigl(1 + e^{-|x|}\bigr)$$
+    $$\ln\sigma(h) = \min(h, 0) - \ln\bigl(1 + e^{-|h|}\bigr)$$
+    <!-- check: equals log_sigmoid(h); h in [-800, 800]; rtol 1e-15 -->
 
     ``log(sigmoid(x))`` loses digits once σ(x) rounds towards 1 (at x = 29 only
     about 3 digits are right) and is −inf once σ(x) underflows; this form keeps full

@@ -79,6 +79,7 @@ def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float |
     Notes
     -----
     $$h = W \cdot x + b = \sum_{i=1}^{n} w_i x_i + b$$
+    <!-- check: equals score(W, x, b); rtol 1e-13 -->
 
     For vectors this is a dot product. The article's ``W * x`` multiplies entry by
     entry, which is only the same thing when there is one feature.
@@ -119,6 +120,7 @@ def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float
     Notes
     -----
     $$\hat{y} = \sigma\left(W \cdot x + b\right)$$
+    <!-- check: equals predict(W, x, b); rtol 1e-14 -->
 
     See `score` for h = W·x + b and `sigmoid` for σ.
 

@@ -208,7 +208,9 @@ def check_page(
     if symbols is not None:
         prose_lines = markdown.split("\n")
         for fence in fences:
-            prose_lines[fence.start : fence.stop] = [""] * (fence.stop - fence.start)
+            # Spaces of the same length: offsets in the prose are offsets in the page.
+            for number in range(fence.start, fence.stop):
+                prose_lines[number] = " " * len(prose_lines[number])
         namespace = equations.library_namespace(library)
         result.equations += equations.check_source(
             markdown, path, symbols, namespace, "\n".join(prose_lines), first_line

@@ -48,9 +48,12 @@ class Index:
 @dataclass(frozen=True)
 class Entry:
     tex: str
-    kind: str  # variable, size, index, function
+    kind: str  # variable, size, index, function, notation
     meaning: str
     shape: str = ""
+    shown: str = ""  # the Notation page's symbol column (default: the TeX)
+    code: str = ""  # the Notation page's code column
+    hidden: bool = False  # listed in another row of the Notation page
 
     @property
     def symbol(self) -> sympy.Symbol:
@@ -178,24 +181,36 @@ def load(path: str | Path) -> SymbolTable:
     entries: dict[str, Entry] = {}
     indices: dict[str, Index] = {}
     definitions: dict[str, str] = {}
+
+    def shown(item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "shape": item.get("shape", ""),
+            "shown": item.get("shown", f"${item['tex']}$"),
+            "code": item.get("code", "—"),
+            "hidden": bool(item.get("hidden", False)),
+        }
+
     for item in data["sizes"]:
-        entries[item["tex"]] = Entry(item["tex"], "size", item["meaning"], "")
+        entries[item["tex"]] = Entry(item["tex"], "size", item["meaning"], **shown(item))
     for item in data["indices"]:
         size = sympy.Symbol(item["size"], positive=True, integer=True)
         indices[item["tex"]] = Index(
             item["tex"], item["tex"].lstrip("\\"), item["kind"], size, item["meaning"]
         )
     for item in data["functions"]:
-        entries[item["tex"]] = Entry(item["tex"], "function", item["meaning"], item["shape"])
+        entries[item["tex"]] = Entry(item["tex"], "function", item["meaning"], **shown(item))
         if item.get("definition"):
             definitions[item["tex"]] = item["definition"]
     for item in data["quantities"]:
+        if item.get("kind") == "notation":
+            entries[item["tex"]] = Entry(item["tex"], "notation", item["meaning"], **shown(item))
+            continue
         slots = tuple(item.get("indices", ()))
         entries[item["tex"]] = Variable(
             tex=item["tex"],
             kind="variable",
             meaning=item["meaning"],
-            shape=item["shape"],
+            **shown(item),
             python=item.get("python", ""),
             point=item.get("point", ""),
             base=item.get("base", ""),
@@ -211,11 +226,15 @@ def load(path: str | Path) -> SymbolTable:
     return SymbolTable(entries, indices, definitions=definitions, source=str(path))
 
 
-def rows(table: SymbolTable) -> list[tuple[str, str, str]]:
-    """(TeX, meaning, shape) for the Notation page, in the table's order."""
-    listed: list[tuple[str, str, str]] = []
+def markdown_table(table: SymbolTable) -> str:
+    """The Notation page's table: symbol, meaning, shape and name in the code."""
+    lines = ["| Symbol | Meaning | Shape | In `mlmath` |", "|---|---|---|---|"]
+    sizes = [entry for entry in table.entries.values() if entry.kind == "size"]
+    for entry in sizes:
+        lines.append(f"| {entry.shown} | {entry.meaning} | {entry.shape} | {entry.code} |")
     for index in table.indices.values():
-        listed.append((index.tex, index.meaning, f"1, …, {index.size}"))
+        lines.append(f"| ${index.tex}$ | {index.meaning} | integer | — |")
     for entry in table.entries.values():
-        listed.append((entry.tex, entry.meaning, entry.shape))
-    return listed
+        if entry.kind != "size" and not entry.hidden:
+            lines.append(f"| {entry.shown} | {entry.meaning} | {entry.shape} | {entry.code} |")
+    return "\n".join(lines)

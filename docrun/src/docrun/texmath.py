@@ -33,7 +33,7 @@ _COSMETIC = re.compile(
 )
 _TOKEN = re.compile(
     r"\s*(?:(?P<command>\\[a-zA-Z]+|\\[{}|])|(?P<number>\d+(?:\.\d+)?)"
-    r"|(?P<letter>[a-zA-Z])|(?P<char>[-+=()\[\]{}^_|',./<>*!]))"
+    r"|(?P<letter>[a-zA-Z])|(?P<char>[-+=()\[\]{}^_|',./<>*!:;]))"
 )
 
 
@@ -402,6 +402,56 @@ def _is_sample_index(group: list[Token], table: SymbolTable) -> bool:
 def _is_vector(value: sympy.Expr) -> bool:
     """A quantity over the features written without its feature index: W or x."""
     return isinstance(value, sympy.Indexed) and CURRENT["feature"] in value.indices
+
+
+# TeX's own operators and layout, which name no quantity.
+_OPERATORS = {
+    r"\frac",
+    r"\partial",
+    r"\nabla",
+    r"\sum",
+    r"\ln",
+    r"\log",
+    r"\exp",
+    r"\max",
+    r"\min",
+    r"\le",
+    r"\ge",
+    r"\leq",
+    r"\geq",
+    r"\approx",
+    r"\leftarrow",
+    r"\cdot",
+    r"\times",
+    r"\ldots",
+    r"\cdots",
+    r"\lVert",
+    r"\rVert",
+    r"\top",
+    r"\hat",
+    r"\tilde",
+    r"\qquad",
+    r"\Delta",
+    r"\{",
+    r"\}",
+    r"\|",
+}
+
+
+def unknown_symbols(tex: str, table: SymbolTable) -> list[str]:
+    """The letters and commands of ``tex`` that are neither TeX operators nor in the
+    table (an unchecked equation is not read, but its symbols must still be listed)."""
+    unknown: list[str] = []
+    tokens = tokenize(normalize(tex))
+    known = set(table.entries) | set(table.indices)
+    known |= {tex_.split("{")[0] for tex_ in known}
+    for token in tokens:
+        name = token.text
+        if token.kind not in ("letter", "command") or name in _OPERATORS or name == "e":
+            continue
+        if name not in known and name not in unknown:
+            unknown.append(name)
+    return unknown
 
 
 def parse_display(tex: str, table: SymbolTable) -> list[Statement]:
