@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -64,20 +63,6 @@ def naive_sigmoid_gives_zero(h: float) -> bool:
         return float(1 / (1 + np.exp(-np.float64(h)))) == 0.0
 
 
-@cache
-def rises_at_30_times_one_over_l() -> float:
-    """The largest rise of E in the gradient-descent page's run at 30/L."""
-    from sklearn.datasets import load_breast_cancer
-
-    data = load_breast_cancer()
-    columns = [list(data.feature_names).index(n) for n in ["worst radius", "worst concave points"]]
-    X_raw = data.data[:, columns]
-    X = (X_raw - X_raw.mean(axis=0)) / X_raw.std(axis=0)
-    rate = 30 / mlmath.lipschitz_constant(X)
-    run = mlmath.gradient_descent(X, data.target.astype(float), learn_rate=rate, epochs=300)
-    return float(np.diff(run.errors).max())
-
-
 @dataclass(frozen=True)
 class Claim:
     what: str
@@ -110,12 +95,6 @@ CLAIMS = [
         r"(?<![\d.])(?P<n>814)(?![\d.])",
         lambda: next(n for n in range(1, 5000) if np.prod(np.full(n, 0.4)) == 0.0),
         ("docs/error.md",),
-    ),
-    Claim(
-        "the largest rise of E at 30 times 1/L",
-        r"jumps by up to (?P<n>\d\.\d+)",
-        rises_at_30_times_one_over_l,
-        ("docs/gradient-descent.md",),
     ),
 ]
 
