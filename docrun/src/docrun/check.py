@@ -346,13 +346,6 @@ def formatted_exception(error: BaseException) -> str:
     return "".join(lines[start:]).rstrip("\n")
 
 
-def exception_text(error: BaseException) -> str:
-    """``Type: message`` of an exception, the way the REPL's last line shows it."""
-    name = type(error).__qualname__
-    message = str(error)
-    return f"{name}: {message}" if message else name
-
-
 def exception_chain(error: BaseException) -> list[tuple[BaseException, str | None]]:
     """The exceptions the REPL shows for ``error``, oldest first, each with how it follows
     the one before (``"cause"`` for ``raise … from``, ``"context"`` for one raised while
