@@ -7,6 +7,7 @@ import math
 import pytest
 from docrun.check import (
     Number,
+    directives,
     exception_matches,
     expects_exception,
     output_matches,
@@ -132,3 +133,37 @@ def test_written_traceback_frames_are_skipped_and_module_names_accepted() -> Non
     assert not exception_matches(bare, ValueError())
     # KeyError's str is its argument's repr: the message written must be it.
     assert exception_matches("Traceback (most recent call last):\nKeyError: 'W'", KeyError("W"))
+
+
+@pytest.mark.parametrize(
+    ("written", "actual", "matches"),
+    [
+        ("[0.5, ..., 0.99]", "[0.5000001, 0.7, 0.9900001]", True),  # digits rule in pieces
+        ("[0.5, ..., 0.98]", "[0.5000001, 0.7, 0.9900001]", False),
+        ("[0.5, ...]", "[0.5, 0.7, 0.99]", True),
+        ("..., 0.99]", "[0.5, 0.7, 0.99]", True),
+        ("[0.7, ...]", "[0.5, 0.7, 0.99]", False),  # the first piece starts the output
+        ("[..., 0.7]", "[0.5, 0.7, 0.99]", False),  # and the last one ends it
+        ("loss ... after 3 epochs", "loss 0.25 after 3 epochs", True),
+        ("loss ... after 3 epochs", "loss 0.25 after 4 epochs", False),
+        ("a ... c ... e", "a b c d e", True),
+        ("a ... e ... c", "a b c d e", False),  # pieces in order
+        ("1...", "10", False),  # a piece never ends inside a number
+    ],
+)
+def test_ellipsis_follows_the_digits_rule(written: str, actual: str, matches: bool) -> None:
+    options = directives("x  # doctest: +ELLIPSIS")
+    assert output_matches(written, actual, options) is matches
+
+
+def test_directives_are_read_as_doctest_reads_them() -> None:
+    assert directives("f(x)  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE").flags == {
+        "ELLIPSIS",
+        "NORMALIZE_WHITESPACE",
+    }
+    assert directives("f(x)  # doctest: +ELLIPSIS -ELLIPSIS").flags == frozenset()
+    assert directives("s = '# doctest: +SKIP'").refused == ()  # inside a string: not one
+    [why] = directives("f(x)  # doctest: +SKIP").refused
+    assert "nothing on these pages escapes checking" in why
+    [why] = directives("f(x)  # doctest: -NORMALIZE_WHITESPACE").refused
+    assert "always normalises whitespace" in why

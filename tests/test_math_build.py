@@ -119,10 +119,12 @@ def test_stylesheet_and_fonts_come_with_the_site(good_site: Path) -> None:
     assert all((good_site / "assets" / "katex" / font).is_file() for font in fonts)
 
 
-def test_search_index_keeps_the_tex_not_the_rendering(good_site: Path) -> None:
+def test_search_index_holds_the_math_as_text_not_the_rendering(good_site: Path) -> None:
     index = json.loads((good_site / "search" / "search_index.json").read_text(encoding="utf-8"))
     text = " ".join(doc["text"] for doc in index["docs"])
-    assert "\\hat{y} = \\sigma(h) = \\frac{1}{1 + e^{-h}}" in text
+    assert "ŷ = σ(h) = 1/(1 + e^-h)" in text  # readable in a search result
+    assert "\\(" not in text
+    assert "\\[" not in text
     assert "h = Wx + b" in text
     assert "katex" not in text
     assert "MathML" not in text

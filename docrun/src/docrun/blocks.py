@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from docrun.check import CAUSE, CONTEXT, TRACEBACK_HEADER
+
 # The two fenced blocks a page may use; every other fence fails the build.
 PYCON = "pycon"
 PYTHON_RUN = "python run"
@@ -162,6 +164,24 @@ def _is_continuation(line: str) -> bool:
     return line == "..." or line.startswith("... ")
 
 
+_CHAIN_LINKS = (CAUSE, CONTEXT)
+
+
+def _chain_goes_on(lines: tuple[str, ...] | list[str], i: int, want: list[str]) -> bool:
+    """Whether the blank line ``i`` sits inside a chained traceback pasted from the REPL.
+
+    A docstring's output ends at a blank line, but the REPL separates the tracebacks of a
+    chain with blank lines around its linking sentence: the output goes on there.
+    """
+    written = [line.strip() for line in want if line.strip()]
+    if not written or TRACEBACK_HEADER not in written:
+        return False
+    if written[-1] in _CHAIN_LINKS:
+        return True
+    following = next((line.strip() for line in lines[i:] if line.strip()), "")
+    return following in _CHAIN_LINKS
+
+
 def parse_session(
     lines: tuple[str, ...] | list[str],
     path: str,
@@ -204,7 +224,7 @@ def parse_session(
             line = _dedent(lines[i], indent)
             if _is_prompt(line.lstrip(" \t")):
                 break
-            if output_ends_at_blank and not line.strip():
+            if output_ends_at_blank and not line.strip() and not _chain_goes_on(lines, i, want):
                 break
             want.append(line)
             i += 1

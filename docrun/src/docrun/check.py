@@ -11,6 +11,8 @@ too (the article's 17-digit ``0.92414181997875655`` is the float ``0.92414181997
 from __future__ import annotations
 
 import re
+import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -83,9 +85,22 @@ def number_matches(written: Number, actual: Number) -> bool:
     return abs(got - want) <= written.half_unit
 
 
-def output_matches(want: str, got: str) -> bool:
-    """True when the written output ``want`` agrees with the actual output ``got``."""
-    expected, actual = tokens(want), tokens(got)
+def output_matches(want: str, got: str, options: Options | None = None) -> bool:
+    """True when the written output ``want`` agrees with the actual output ``got``.
+
+    ``options`` are the example's doctest directives (see :func:`directives`): with
+    ``ELLIPSIS`` a written ``...`` stands for any run of output; unless
+    ``DONT_ACCEPT_BLANKLINE``, a line ``<BLANKLINE>`` stands for an empty line.
+    """
+    flags = options.flags if options is not None else frozenset()
+    if "DONT_ACCEPT_BLANKLINE" not in flags:
+        want = _BLANKLINE_MARKER.sub("", want)
+    if "ELLIPSIS" in flags and ELLIPSIS_MARKER in want:
+        return _ellipsis_matches(want.split(ELLIPSIS_MARKER), got)
+    return _tokens_match(tokens(want), tokens(got))
+
+
+def _tokens_match(expected: list[str | Number], actual: list[str | Number]) -> bool:
     if len(expected) != len(actual):
         return False
     for w, g in zip(expected, actual, strict=True):
@@ -97,41 +112,307 @@ def output_matches(want: str, got: str) -> bool:
     return True
 
 
+# doctest's marker for an empty line of output (a docstring's output ends at a blank line).
+_BLANKLINE_MARKER = re.compile(r"(?m)^<BLANKLINE>[ \t]*$")
+ELLIPSIS_MARKER = "..."
+
+
+def _ellipsis_matches(pieces: list[str], got: str) -> bool:
+    """doctest's ELLIPSIS under the digits rule: the written pieces between the ``...``
+    match runs of the output's tokens in order, the first at its start and the last at its
+    end. A piece may start or end inside a run of text, never inside a number."""
+    actual = tokens(got)
+    texts = [t for t in actual[::2] if isinstance(t, str)]
+    numbers = [n for n in actual[1::2] if isinstance(n, Number)]
+    end = (len(texts) - 1, len(texts[-1]))
+    first, *middle, last = [tokens(piece) for piece in pieces]
+    cursor = next((e for s, e in _placements(first, texts, numbers) if s == (0, 0)), None)
+    for piece in middle:
+        if cursor is None:
+            return False
+        here = cursor
+        cursor = min((e for s, e in _placements(piece, texts, numbers) if s >= here), default=None)
+    if cursor is None:
+        return False
+    here = cursor
+    return any(s >= here and e == end for s, e in _placements(last, texts, numbers))
+
+
+Cursor = tuple[int, int]  # (index of a text token, offset in it)
+
+
+def _placements(
+    piece: list[str | Number], texts: list[str], numbers: list[Number]
+) -> Iterator[tuple[Cursor, Cursor]]:
+    """Every (start, end) where the tokens of ``piece`` match the output's tokens."""
+    head, tail = piece[0], piece[-1]
+    # tokens() starts and ends with text
+    assert isinstance(head, str)
+    assert isinstance(tail, str)
+    count = (len(piece) - 1) // 2  # the numbers in the piece
+    for a, text in enumerate(texts):
+        if count == 0:
+            at = text.find(head)
+            while at >= 0:
+                yield (a, at), (a, at + len(head))
+                at = text.find(head, at + 1)
+            continue
+        b = a + count
+        if b >= len(texts) or not text.endswith(head) or not texts[b].startswith(tail):
+            continue
+        if _tokens_match(piece[1:-1], _interleave(numbers[a:b], texts[a + 1 : b])):
+            yield (a, len(text) - len(head)), (b, len(tail))
+
+
+def _interleave(numbers: list[Number], texts: list[str]) -> list[str | Number]:
+    """numbers[0], texts[0], numbers[1], …, numbers[-1]: the tokens between two texts."""
+    result: list[str | Number] = []
+    for k, number in enumerate(numbers):
+        result.append(number)
+        if k < len(texts):
+            result.append(texts[k])
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# doctest directives
+# ---------------------------------------------------------------------------------------
+
+# doctest's own pattern: a `# doctest:` comment ends a source line, quotes end the search.
+_DIRECTIVE = re.compile(r"#\s*doctest:\s*([^\n'\"]*)$", re.MULTILINE)
+
+# What docrun does with each doctest option, and why (see docrun's README section).
+_HONOURED = {
+    "ELLIPSIS": "a written ... stands for any run of output",
+    "DONT_ACCEPT_BLANKLINE": "<BLANKLINE> is compared as text",
+    # Always in force here: the checker normalises whitespace, and True is never 1.
+    "NORMALIZE_WHITESPACE": "",
+    "DONT_ACCEPT_TRUE_FOR_1": "",
+}
+_ALWAYS_ON = {
+    "NORMALIZE_WHITESPACE": "docrun always normalises whitespace in output",
+    "DONT_ACCEPT_TRUE_FOR_1": "docrun never accepts True for 1",
+}
+_REFUSED = {
+    "SKIP": "nothing on these pages escapes checking: make the example run, or remove it",
+    "IGNORE_EXCEPTION_DETAIL": (
+        "the exception's message is checked here (its module path may be left out); "
+        "write what varies as ... with +ELLIPSIS, so the page shows what is unchecked"
+    ),
+}
+_REPORTING = ("REPORT_UDIFF", "REPORT_CDIFF", "REPORT_NDIFF", "REPORT_ONLY_FIRST_FAILURE")
+_REPORTING_REASON = "docrun reports every failure in one way; this option of doctest's report "
+_REPORTING_REASON += "would change nothing"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The doctest directives of one example: flags in force, and why any were refused."""
+
+    flags: frozenset[str] = frozenset()
+    refused: tuple[str, ...] = ()
+
+
+def directives(source: str) -> Options:
+    """The ``# doctest: +ELLIPSIS, -SKIP`` directives of an example's source.
+
+    Options whose doctest meaning fits the promise that everything written is checked are
+    honoured; the others are refused with the reason, so the build fails saying why
+    rather than with a confusing mismatch.
+    """
+    flags: set[str] = set()
+    refused: list[str] = []
+    for match in _DIRECTIVE.finditer(source):
+        for option in match.group(1).replace(",", " ").split():
+            sign, name = option[:1], option[1:]
+            if sign not in "+-" or not sign or name not in _KNOWN_OPTIONS:
+                refused.append(f"{option!r} is not a doctest option (+NAME or -NAME)")
+            elif name in _REFUSED and sign == "+":
+                refused.append(f"+{name}: {_REFUSED[name]}")
+            elif name in _REPORTING or name == "FAIL_FAST":
+                refused.append(f"{sign}{name}: {_REPORTING_REASON}")
+            elif name in _ALWAYS_ON and sign == "-":
+                refused.append(f"-{name}: {_ALWAYS_ON[name]}")
+            elif sign == "+":
+                flags.add(name)
+            else:
+                flags.discard(name)
+    return Options(frozenset(flags), tuple(refused))
+
+
+def strip_directives(source: str) -> str:
+    """The source without its ``# doctest:`` comments, as the page shows it to readers."""
+    lines = source.split("\n")
+    return "\n".join(_DIRECTIVE.sub("", line).rstrip() if "#" in line else line for line in lines)
+
+
+_KNOWN_OPTIONS = frozenset(_HONOURED) | frozenset(_REFUSED) | {*_REPORTING, "FAIL_FAST"}
+
+
+# ---------------------------------------------------------------------------------------
+# Exceptions
+# ---------------------------------------------------------------------------------------
+
+# How the REPL joins the tracebacks of a chain (traceback.py's wording).
+CAUSE = "The above exception was the direct cause of the following exception:"
+CONTEXT = "During handling of the above exception, another exception occurred:"
+_LINKS = {CAUSE: "cause", CONTEXT: "context"}
+_LINK_TEXT = {"cause": CAUSE, "context": CONTEXT}
+# The REPL prints a SyntaxError of the typed code without a header: `  File "<stdin>", …`.
+_FILE_LINE = re.compile(r'^\s+File "[^"]*", line \d+')
+# doctest's rule: the exception starts at the first line that starts with a word character.
+_EXCEPTION_START = re.compile(r"^\w")
+_BARE_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?::|$)")
+
+
+@dataclass(frozen=True)
+class WrittenException:
+    """One exception of a written traceback: ``Type: message`` and any notes, and how it
+    follows the one written before it (``"cause"``, ``"context"``, or None)."""
+
+    text: str
+    link: str | None
+
+
+def written_exceptions(want: str, *, bare: bool = False) -> list[WrittenException]:
+    """The exceptions of a written traceback, oldest first; [] if ``want`` is not one.
+
+    A traceback starts with doctest's header, or, for a SyntaxError of the typed code,
+    with the REPL's ``File`` line. A chain pasted from the REPL has one traceback per
+    exception, joined by the REPL's sentences. ``bare`` also accepts a ``Type: message``
+    with nothing before it (for code that does not compile, so nothing ran).
+    """
+    lines = want.rstrip().split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        return []
+    parts: list[tuple[str | None, list[str]]] = [(None, [])]
+    for line in lines:
+        if line.strip() in _LINKS:
+            parts.append((_LINKS[line.strip()], []))
+        else:
+            parts[-1][1].append(line)
+    found = []
+    for link, part in parts:
+        while part and not part[0].strip():
+            part.pop(0)
+        if not part:
+            return []
+        if part[0].strip() == TRACEBACK_HEADER:
+            body = part[1:]
+        elif _FILE_LINE.match(part[0]) or (bare and len(parts) == 1):
+            body = part
+        else:
+            return []
+        start = next((k for k, line in enumerate(body) if _EXCEPTION_START.match(line)), None)
+        if start is None or (body is part and not _BARE_EXCEPTION.match(body[start])):
+            return []
+        found.append(WrittenException("\n".join(body[start:]).rstrip(), link))
+    return found
+
+
 def expects_exception(want: str) -> bool:
-    return want.lstrip().startswith(TRACEBACK_HEADER)
+    """Whether the written output is a traceback (doctest's header, or the REPL's
+    ``File`` line of a SyntaxError)."""
+    return bool(written_exceptions(want))
 
 
 def written_exception(want: str) -> str:
-    """The ``Type: message`` part of a written traceback, as doctest reads it.
+    """The ``Type: message`` part of the last exception of a written traceback."""
+    found = written_exceptions(want)
+    return found[-1].text if found else ""
 
-    After the header come optional indented frame lines or ``...``; the first line
-    at column 0 starts the exception, which may span several lines.
+
+def _type_name(error: BaseException) -> str:
+    """The type as the REPL's last line names it: qualified unless built in or __main__."""
+    cls = type(error)
+    if cls.__module__ in ("builtins", "__main__"):
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def formatted_exception(error: BaseException) -> str:
+    """``Type: message`` and the notes, as ``traceback.format_exception_only`` gives them.
+
+    For a SyntaxError the file, source and caret lines before ``Type:`` are left out, as
+    doctest leaves them out: they depend on the file name and the Python version.
     """
-    lines = want.strip().splitlines()[1:]
-    for k, line in enumerate(lines):
-        if line.strip() == "..." or line[:1].isspace() or not line.strip():
-            continue
-        return "\n".join(lines[k:])
-    return ""
+    lines = traceback.format_exception_only(type(error), error)
+    name = _type_name(error)
+    start = next(
+        (k for k, line in enumerate(lines) if line.startswith((f"{name}:", f"{name}\n"))), 0
+    )
+    return "".join(lines[start:]).rstrip("\n")
 
 
-def exception_text(error: BaseException) -> str:
-    """``Type: message`` of an exception, the way the REPL's last line shows it."""
-    name = type(error).__qualname__
-    message = str(error)
-    return f"{name}: {message}" if message else name
+def exception_chain(error: BaseException) -> list[tuple[BaseException, str | None]]:
+    """The exceptions the REPL shows for ``error``, oldest first, each with how it follows
+    the one before (``"cause"`` for ``raise … from``, ``"context"`` for one raised while
+    handling another), as ``traceback`` walks them."""
+    newest_first = [error]
+    links: list[str] = []
+    while True:
+        current = newest_first[-1]
+        if current.__cause__ is not None:
+            following, link = current.__cause__, "cause"
+        elif current.__context__ is not None and not current.__suppress_context__:
+            following, link = current.__context__, "context"
+        else:
+            break
+        if any(following is seen for seen in newest_first):
+            break
+        newest_first.append(following)
+        links.append(link)
+    oldest = newest_first[::-1]
+    return list(zip(oldest, [None, *links[::-1]], strict=True))
 
 
-def exception_matches(want: str, error: BaseException) -> bool:
-    """Written ``Type: message`` against the actual exception: type and message checked.
+def short_traceback(error: BaseException) -> str:
+    """The chain as the REPL prints it, each stack shortened to doctest's ``...``."""
+    parts = []
+    for exc, link in exception_chain(error):
+        if link is not None:
+            parts.append(f"\n{_LINK_TEXT[link]}\n")
+        parts.append(f"{TRACEBACK_HEADER}\n  ...\n{formatted_exception(exc)}")
+    return "\n".join(parts)
+
+
+def exception_text_matches(
+    written: str, error: BaseException, options: Options | None = None
+) -> bool:
+    """Written ``Type: message`` (notes included) against one actual exception.
 
     The type may be written bare (``ValueError``) or with its module
-    (``mlmath.errors.ShapeError``); the message follows the same digits rule as output.
+    (``mlmath.errors.ShapeError``); the rest follows the same rules as output.
     """
-    written = written_exception(want)
-    name, _, message = written.partition(":")
+    first, _, rest = written.partition("\n")
+    name, colon, message = first.partition(":")
     cls = type(error)
     names = {cls.__name__, cls.__qualname__, f"{cls.__module__}.{cls.__qualname__}"}
     if name.strip() not in names:
         return False
-    return output_matches(message, str(error))
+    actual = formatted_exception(error)
+    actual_rest = actual[len(_type_name(error)) :]
+    return output_matches(colon + message + "\n" + rest, actual_rest, options)
+
+
+def exception_matches(
+    want: str, error: BaseException, options: Options | None = None, *, bare: bool = False
+) -> bool:
+    """The written traceback against the raised exception and the chain behind it.
+
+    The last written exception is compared with the one raised, as doctest does; each
+    one written before it (a chain pasted from the REPL) with the one before in the actual
+    chain, and the REPL sentence joining them with the way they are linked.
+    """
+    written = written_exceptions(want, bare=bare)
+    chain = exception_chain(error)
+    if not written or len(written) > len(chain):
+        return False
+    for w, (exc, link) in zip(written[::-1], chain[::-1], strict=False):
+        if w.link is not None and w.link != link:
+            return False
+        if not exception_text_matches(w.text, exc, options):
+            return False
+    return True

@@ -19,24 +19,33 @@ the pages carry finished HTML and no math JavaScript.
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib.util
 import json
 import re
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import markdown  # type: ignore[import-untyped]
+from markdown.extensions import Extension  # type: ignore[import-untyped]
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from pymdownx.arithmatex import (  # type: ignore[import-untyped]
+    RE_BRACKET_INLINE,
+    ArithmatexExtension,
+    InlineArithmatexPattern,
+)
 
 from docrun import notebook
 from docrun.blocks import find_fences
@@ -64,15 +73,22 @@ class Math:
 _FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n.*?\n(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 _INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`)", re.DOTALL)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-# The same rules as pymdownx.arithmatex: $$…$$ display (may span lines, not blank ones);
-# "smart" inline $…$ that neither starts nor ends with a space, so "$5 and $6" is not math.
-# A backslash escapes a dollar; runs of escaped backslashes are consumed first.
-# Math never spans a paragraph break: a newline inside math must not open a blank line.
+# Pandoc's dollar rule, which the pages are rendered with too (see DollarMathExtension):
+# $$…$$ is display math (may span lines, not blank ones); an inline $ opens math only
+# when a non-space follows it, and closes it only when a non-space precedes it and no
+# digit follows, so "$5/$10" and "$5 and $6" stay text. A backslash escapes a dollar;
+# runs of escaped backslashes are consumed first. Math never spans a paragraph break.
 _IN_PARAGRAPH = r"(?:\n(?![ \t]*\n))"
+INLINE_OPEN = r"(?<!\\)\$(?!\s)"
+INLINE_CLOSE = r"(?<!\s)\$(?!\d)"
+# A backslash escapes the next character, a newline inside the paragraph included.
+_ESCAPE = r"\\(?:[^\n]|" + _IN_PARAGRAPH + ")"
 _MARKDOWN_MATH = re.compile(
     r"(?P<escaped>\\\\|\\\$)"
-    r"|(?<!\\)\$\$(?P<display>(?:\\.|[^\\$\n]|\$(?!\$)|" + _IN_PARAGRAPH + r")+?)\$\$"
-    r"|(?<!\\)\$(?!\s)(?P<inline>(?:\\.|[^\\$\n]|" + _IN_PARAGRAPH + r")+?)(?<!\s)\$"
+    r"|(?<!\\)\$\$(?P<display>(?:" + _ESCAPE + r"|[^\\$\n]|\$(?!\$)|" + _IN_PARAGRAPH + r")+?)\$\$"
+    # No lookbehind for a backslash here: the scan consumes escapes first, so a dollar
+    # after an escaped backslash ("\\\\$x$") opens math, as in arithmatex.
+    r"|\$(?!\s)(?P<inline>(?:" + _ESCAPE + r"|[^\\$\n]|" + _IN_PARAGRAPH + r")+?)" + INLINE_CLOSE
 )
 # nbconvert's rules for notebook Markdown cells: any $…$ is inline math, $$…$$ display.
 _NOTEBOOK_MATH = re.compile(
@@ -81,6 +97,52 @@ _NOTEBOOK_MATH = re.compile(
     r"|(?<![$\\])\$(?P<inline>.+?)(?<![$\\])\$",
     re.DOTALL,
 )
+
+
+# An arithmatex inline pattern with Pandoc's closing rule: the groups are arithmatex's own
+# (escaped backslashes, the dollar, the TeX), so its pattern class handles the matches.
+# \x02 and \x03 delimit Python-Markdown's placeholders, which math never spans.
+ARITHMATEX_PANDOC_INLINE = (
+    r"(?:(?<!\\)((?:\\{2})+)(?=\$)|"
+    + INLINE_OPEN.replace(r"\$", r"(\$)")
+    + r"((?:\\.|[^\\$\x02\x03])+?)"
+    + INLINE_CLOSE.replace(r"\$", r"(?:\$)")
+    + ")"
+)
+
+
+class DollarMathExtension(Extension):  # type: ignore[misc]  # markdown is untyped
+    """pymdownx.arithmatex with Pandoc's rule for inline dollars, the rule of find_math.
+
+    Arithmatex's "smart" dollars take "$5/$10" for math; Pandoc's closing rule (no digit
+    after the closing dollar) keeps prices as text. List this extension after
+    ``pymdownx.arithmatex``; the ``katex`` MkDocs plugin adds it on its own.
+    """
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802  # Markdown's API
+        arithmatex = next(
+            (e for e in md.registeredExtensions if isinstance(e, ArithmatexExtension)), None
+        )
+        if arithmatex is None:
+            raise ValueError(
+                "docrun.katex: expected pymdownx.arithmatex before this extension in "
+                "markdown_extensions, found none"
+            )
+        config = arithmatex.getConfigs()
+        patterns = []
+        if "dollar" in config.get("inline_syntax", ["dollar", "round"]):
+            patterns.append(ARITHMATEX_PANDOC_INLINE)
+        if "round" in config.get("inline_syntax", ["dollar", "round"]):
+            patterns.append(RE_BRACKET_INLINE)
+        if patterns:
+            inline = InlineArithmatexPattern("(?:{})".format("|".join(patterns)), config)
+            # The same name and priority as arithmatex's pattern: this one replaces it.
+            md.inlinePatterns.register(inline, "arithmatex-inline", 189.9)
+
+
+def makeExtension(**kwargs: Any) -> DollarMathExtension:  # noqa: N802  # Markdown's hook name
+    """The entry point Python-Markdown calls for ``markdown_extensions: [docrun.katex]``."""
+    return DollarMathExtension(**kwargs)
 
 
 def _blank_out(text: str) -> str:
@@ -127,6 +189,50 @@ def find_math(
     return found
 
 
+# A dollar left in the text that a non-space, non-digit follows reads as an opening
+# dollar whose equation never closed ("$x $", "$x + y"); a price has a digit or a space
+# after it. Inline math that starts with a number and holds a plain word ("$5 and 10$")
+# reads as two prices.
+_LONE_DOLLAR = re.compile(r"(?<!\\)\$(?=[^\s\d$])")
+_PLAIN_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
+_TEXT_COMMAND = re.compile(r"\\(?:text|mathrm|operatorname|textrm)\{[^{}]*\}")
+
+
+def ambiguous_dollars(source: str, *, front_matter: bool = True) -> list[tuple[int, str]]:
+    """(line, what is wrong) for each dollar of the prose that may or may not be math.
+
+    Pandoc's rule decides most cases (see find_math); what it leaves in doubt must not
+    reach the page silently as the wrong one of math or text.
+    """
+    prose = _mask(source, front_matter=front_matter)
+    problems: list[tuple[int, str]] = []
+    kept = list(prose)
+    for match in _MARKDOWN_MATH.finditer(prose):
+        kept[match.start() : match.end()] = " " * (match.end() - match.start())
+        tex = match.group("inline")
+        if tex is None or not tex.lstrip()[:1].isdigit():
+            continue
+        if _PLAIN_WORD.search(_TEXT_COMMAND.sub(" ", tex)):
+            problems.append(
+                (
+                    prose.count("\n", 0, match.start()) + 1,
+                    f"${tex}$ is math by Pandoc's rule but reads as prices; write \\$ for "
+                    "a dollar sign, or \\text{…} for words inside math",
+                )
+            )
+    rest = "".join(kept)
+    for match in _LONE_DOLLAR.finditer(rest):
+        snippet = rest[match.start() : match.start() + 20].split("\n")[0]
+        problems.append(
+            (
+                rest.count("\n", 0, match.start()) + 1,
+                f"the $ of {snippet!r} opens no equation (a closing $ needs a non-space "
+                "before it and no digit after it); write \\$ for a dollar sign",
+            )
+        )
+    return sorted(problems)
+
+
 def notebook_math(nb_source: str) -> list[tuple[int, Math]]:
     """(cell number, equation) for the math of every Markdown cell of a notebook."""
     return [
@@ -134,6 +240,69 @@ def notebook_math(nb_source: str) -> list[tuple[int, Math]]:
         for number, cell_source in notebook.markdown_cells(nb_source)
         for math in find_math(cell_source, notebook_rules=True, front_matter=False)
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# TeX as readable text: where HTML cannot go (titles) or must not (the search index)
+# ---------------------------------------------------------------------------------------
+
+# A fraction keeps its grouping in one line of text: 1/(1 + e^-h), not 1/1 + e^-h.
+_ATOM = re.compile(r"[\w.′'∂^]+")
+
+
+def _fraction(node: Any, l2tobj: Any) -> str:
+    args = [arg for arg in node.nodeargd.argnlist if arg is not None][-2:]
+    parts = [l2tobj.nodelist_to_text([arg]).strip() for arg in args]
+    return "/".join(part if _ATOM.fullmatch(part) else f"({part})" for part in parts)
+
+
+@functools.cache
+def _latex_to_text() -> Any:
+    from pylatexenc.latex2text import (  # type: ignore[import-untyped]
+        LatexNodes2Text,
+        MacroTextSpec,
+        get_default_latex_context_db,
+    )
+
+    context = get_default_latex_context_db()
+    fractions = [MacroTextSpec(name, simplify_repl=_fraction) for name in _FRACTIONS]
+    context.add_context_category("docrun-fractions", macros=fractions, prepend=True)
+    return LatexNodes2Text(latex_context=context, math_mode="text")
+
+
+_FRACTIONS = ("frac", "tfrac", "dfrac")
+# Relations and arrows read best with a space each side; function names before a word.
+# ("=" and "<" keep the spacing written, so a subscript μ=1 stays one piece.)
+_RELATION = re.compile(r"\s*([≤≥≈≠∈→])\s*")
+_FUNCTION_WORD = re.compile(r"(?<![A-Za-z])(ln|log|exp|max|min|sign)(?=[^\W\d_])")
+
+
+def tex_to_text(tex: str) -> str:
+    """TeX as one line of Unicode text: ``\\hat{y} = \\sigma(h)`` reads ``ŷ = σ(h)``.
+
+    pylatexenc turns commands into their characters; fractions keep their grouping, and
+    relations get a space each side.
+    """
+    text = _latex_to_text().latex_to_text(tex)
+    text = _FUNCTION_WORD.sub(r" \1 ", text)
+    text = _RELATION.sub(r" \1 ", text)
+    return " ".join(text.split())
+
+
+_DELIMITED_TEX = re.compile(r"\\\((?P<inline>.*?)\\\)|\\\[(?P<display>.*?)\\\]", re.DOTALL)
+
+
+def delimited_tex_to_text(escaped_html: str) -> str:
+    """HTML text with arithmatex's ``\\(…\\)`` and ``\\[…\\]`` turned into readable text.
+
+    The TeX is HTML-escaped inside (``&lt;``); so is the readable text put in its place.
+    """
+
+    def readable(match: re.Match[str]) -> str:
+        tex = match.group("inline") if match.group("inline") is not None else match.group("display")
+        return html.escape(tex_to_text(html.unescape(tex)), quote=False)
+
+    return _DELIMITED_TEX.sub(readable, escaped_html)
 
 
 # ---------------------------------------------------------------------------------------
@@ -273,6 +442,36 @@ def replace_arithmatex(page_html: str, rendered: dict[tuple[str, bool], str]) ->
     return _ARITHMATEX.sub(swap, page_html)
 
 
+def _same_tex(tex: str) -> str:
+    return " ".join(tex.split())
+
+
+def lost_equations(
+    found: Sequence[Math], rendered: Sequence[tuple[str, bool]]
+) -> list[tuple[int, str]]:
+    """(line, why) for each equation of the source that is missing from the rendered page.
+
+    Markdown can eat an equation silently: a table splits its row at every ``|``, inline
+    math included, and the cell shows a lone ``$``. Compared by TeX, whitespace aside,
+    display and inline alike; the page may hold more (docstrings, generated Markdown).
+    """
+    left = Counter(_same_tex(tex) for tex, _ in rendered)
+    lost = []
+    for math in found:
+        key = _same_tex(math.tex)
+        if left[key] > 0:
+            left[key] -= 1
+            continue
+        why = f"the equation {math.tex!r} is not on the rendered page"
+        if "|" in math.tex:
+            why += (
+                "; a | ends a table cell even inside math: write \\lvert … \\rvert for "
+                "absolute values (\\mid for 'such that', \\Vert for norms)"
+            )
+        lost.append((math.line, why))
+    return lost
+
+
 # ---------------------------------------------------------------------------------------
 # Locating an equation that failed after Markdown (docstrings, generated Markdown)
 # ---------------------------------------------------------------------------------------
@@ -346,6 +545,7 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self._renderer: KatexRenderer | None = None
         self._katex_dir = Path()
+        self._notebook_urls: set[str] = set()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).resolve().parent
@@ -357,6 +557,11 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         if self._renderer is None:
             self._renderer = KatexRenderer(find_node(), self._katex_dir)
         _refuse_notebook_cache(config)
+        # The pages are rendered with the finder's dollar rule (Pandoc's), whatever
+        # mkdocs.yml lists: what find_math calls math is what reaches the page.
+        extensions = config.markdown_extensions
+        if "pymdownx.arithmatex" in extensions and __name__ not in extensions:
+            extensions.insert(extensions.index("pymdownx.arithmatex") + 1, __name__)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         return config
@@ -380,6 +585,9 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
                 for cell, math in notebook_math(source)
             ]
         else:
+            ambiguous = [f"{where}:{line}: {what}" for line, what in ambiguous_dollars(source)]
+            if ambiguous:
+                raise PluginError("katex: " + "\n".join(ambiguous))
             spots = [(f"{where}:{math.line}", math) for math in find_math(source)]
         self._check(spots)
         return markdown
@@ -397,7 +605,12 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
     def on_page_content(
         self, html_text: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
+        # A title with math (from an H1 such as "# The slope $\sigma'(h)$") goes into
+        # <title>, the navigation and the search index as text: readable Unicode.
+        if page.title and _DELIMITED_TEX.search(page.title):
+            page.title = html.unescape(delimited_tex_to_text(page.title))
         if page.file.src_uri.endswith(".ipynb"):
+            self._notebook_urls.add(page.url)
             # mkdocs-jupyter's template adds a MathJax config, a script with an empty src
             # and a Mermaid loader pointing at a CDN: none of them belong on these pages.
             link = notebook.download_link(Path(page.file.src_uri).name)
@@ -417,10 +630,39 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         if stray:
             raise PluginError("katex: " + "\n".join(stray))
         items = arithmatex_math(output)
+        if not page.file.src_uri.endswith(".ipynb"):
+            lost = lost_equations(find_math(page.file.content_string), items)
+            if lost:
+                raise PluginError(
+                    "katex: equations written in the page that do not reach it:\n"
+                    + "\n".join(f"{page_path}:{line}: {why}" for line, why in lost)
+                )
+        output = self._render_toc_math(output, page, config)
         if not items:
             return output
         rendered = self._render_or_fail(items, page, config)
         return replace_arithmatex(output, dict(zip(items, rendered, strict=True)))
+
+    def _render_toc_math(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        """Headings with math show it rendered in the table of contents too.
+
+        The TOC repeats each heading's text, arithmatex's ``\\(…\\)`` included but without
+        its wrapper; each such title is replaced, where it appears as text, by the title
+        with its math rendered.
+        """
+        titles = {item.title for item in _toc_items(page.toc) if _DELIMITED_TEX.search(item.title)}
+        for title in sorted(titles, key=len, reverse=True):
+            pieces = list(_DELIMITED_TEX.finditer(title))
+            items = [_placeholder_tex(match) for match in pieces]
+            rendered = self._render_or_fail(items, page, config)
+            parts, cursor = [], 0
+            for match, math_html in zip(pieces, rendered, strict=True):
+                parts += [title[cursor : match.start()], math_html]
+                cursor = match.end()
+            new = "".join([*parts, title[cursor:]])
+            text_node = re.compile(rf"(>\s*){re.escape(title)}(\s*<)")
+            output = text_node.sub(functools.partial(_swap_text, new), output)
+        return output
 
     def _render_notebook_math(self, output: str, page: Page, config: MkDocsConfig) -> str:
         cells = notebook.markdown_cells(page.file.content_string)
@@ -465,8 +707,13 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
             raise PluginError("katex: " + "\n".join(errors))
         return [result.html or "" for result in results]
 
+    @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         copy_assets(self._katex_dir / "dist", Path(config.site_dir) / ASSET_DIR)
+        index = Path(config.site_dir) / "search" / "search_index.json"
+        if index.is_file():
+            text = readable_search_index(index.read_text(encoding="utf-8"), self._notebook_urls)
+            index.write_text(text, encoding="utf-8")
         self._stop()
 
     def on_build_error(self, *, error: Exception) -> None:
@@ -478,6 +725,66 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
     def _stop(self) -> None:
         if self._renderer is not None:
             self._renderer.close()
+
+
+def _swap_text(new: str, match: re.Match[str]) -> str:
+    """The text node of ``match`` (groups: what precedes it, what follows) as ``new``."""
+    return match.group(1) + new + match.group(2)
+
+
+def _toc_items(items: Iterable[Any]) -> Iterable[Any]:
+    for item in items:
+        yield item
+        yield from _toc_items(item.children)
+
+
+# nbconvert puts a "¶" anchor link inside each heading of a notebook.
+_PILCROW = re.compile(r"\s*¶\s*$")
+
+
+_HTML_CODE = re.compile(r"(<(?P<tag>pre|code)\b[^>]*>.*?</(?P=tag)>)", re.DOTALL)
+
+
+def dollar_tex_to_text(escaped_html: str) -> str:
+    """HTML text with nbconvert's ``$…$`` and ``$$…$$`` math (notebook Markdown cells, as
+    mkdocs-jupyter leaves it) turned into readable text; code is left as it is."""
+
+    def readable(match: re.Match[str]) -> str:
+        if match.group("escaped"):
+            return match.group()
+        tex = (
+            match.group("display") if match.group("display") is not None else match.group("inline")
+        )
+        return html.escape(tex_to_text(html.unescape(tex)), quote=False)
+
+    pieces = _HTML_CODE.split(escaped_html)
+    # split() with two groups gives [text, code, tag, text, code, tag, …, text].
+    return "".join(
+        _NOTEBOOK_MATH.sub(readable, piece) if k % 3 == 0 else piece if k % 3 == 1 else ""
+        for k, piece in enumerate(pieces)
+    )
+
+
+def readable_search_index(index_json: str, dollar_pages: Iterable[str] = ()) -> str:
+    """The search index with its math as readable text and its titles without "¶".
+
+    The search plugin indexes arithmatex's output, ``\\(\\delta^\\mu_j\\)``, and the
+    ``$…$`` that notebook pages (``dollar_pages``, their URLs) keep: results would show raw
+    TeX. Searching and snippets then read as text.
+    """
+    index = json.loads(index_json)
+    notebooks = tuple(dollar_pages)
+    for doc in index.get("docs", []):
+        location = doc.get("location", "")
+        in_notebook = isinstance(location, str) and location.startswith(notebooks)
+        for key in ("title", "text"):
+            if isinstance(doc.get(key), str):
+                doc[key] = delimited_tex_to_text(doc[key])
+                if in_notebook:
+                    doc[key] = dollar_tex_to_text(doc[key])
+        if isinstance(doc.get("title"), str):
+            doc["title"] = _PILCROW.sub("", doc["title"])
+    return json.dumps(index, ensure_ascii=False, separators=(",", ":"))
 
 
 def _source_roots(config: MkDocsConfig) -> list[Path]:

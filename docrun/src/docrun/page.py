@@ -26,6 +26,7 @@ from docrun.blocks import (
     find_fences,
     parse_session,
 )
+from docrun.check import strip_directives
 from docrun.docstrings import run_documented
 from docrun.run import (
     Namespace,
@@ -76,7 +77,8 @@ def _session_lines(outcomes: list[Outcome]) -> list[str]:
     """The session as the page shows it: the code and the actual output."""
     lines: list[str] = []
     for outcome in outcomes:
-        source = outcome.example.source.split("\n")
+        # Directives are for the checker (Sphinx hides them too); readers copy the code.
+        source = strip_directives(outcome.example.source).split("\n")
         lines.append(">>> " + source[0] if source[0] else ">>>")
         lines += ["... " + line if line else "..." for line in source[1:]]
         if outcome.shown:

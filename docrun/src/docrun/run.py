@@ -16,10 +16,13 @@ from typing import Any
 
 from docrun.blocks import Example
 from docrun.check import (
+    Options,
+    directives,
     exception_matches,
-    exception_text,
-    expects_exception,
+    formatted_exception,
     output_matches,
+    short_traceback,
+    written_exceptions,
 )
 
 Namespace = dict[str, Any]
@@ -42,7 +45,10 @@ def _compile(source: str, path: str, line: int, mode: str, column: int) -> CodeT
     ``column`` is where the code starts on its line: after the block's indentation, and
     after the ``>>> `` or ``... `` prompt in a session.
     """
-    tree = ast.parse(source + "\n", filename=path, mode=mode)
+    try:
+        tree = ast.parse(source + "\n", filename=path, mode=mode)
+    except SyntaxError as error:
+        raise _on_page(error, path, line, column) from None
     assert isinstance(tree, ast.Module | ast.Interactive)  # the modes "exec" and "single"
     ast.increment_lineno(tree, line - 1)
     for node in ast.walk(tree):
@@ -52,6 +58,36 @@ def _compile(source: str, path: str, line: int, mode: str, column: int) -> CodeT
                 node.end_col_offset += column  # type: ignore[attr-defined]
     code: CodeType = compile(tree, path, mode, dont_inherit=True)
     return code
+
+
+def _on_page(error: SyntaxError, path: str, line: int, column: int) -> SyntaxError:
+    """The same SyntaxError at the page's own line and column, quoting the page's line.
+
+    ``ast.parse`` counts lines from the example's first line; a report must name the line
+    of the file a reader opens.
+    """
+    lineno = (error.lineno or 1) + line - 1
+    end_lineno = error.end_lineno + line - 1 if error.end_lineno is not None else None
+    text, offset, end_offset = error.text, error.offset, error.end_offset
+    page_line = linecache.getline(path, lineno)
+    if page_line.strip():  # the page is registered: quote it, prompt included
+        text = page_line
+        offset = offset + column if offset is not None else None
+        end_offset = end_offset + column if end_offset is not None else None
+    moved = type(error)(error.msg, (path, lineno, offset, text, end_lineno, end_offset))
+    for note in getattr(error, "__notes__", ()):
+        moved.add_note(note)
+    return moved
+
+
+def _repl_syntax_error(source: str) -> str | None:
+    """What the REPL prints for typed code that does not compile, ``File "<stdin>"`` and
+    caret included; None if it compiles."""
+    try:
+        compile(source + "\n", "<stdin>", "single", dont_inherit=True)
+    except SyntaxError as error:
+        return "".join(traceback.format_exception_only(type(error), error)).rstrip("\n")
+    return None
 
 
 def _user_traceback(error: BaseException, path: str) -> str:
@@ -71,21 +107,38 @@ class Outcome:
     error: BaseException | None
     error_traceback: str
     warnings: tuple[str, ...]
+    # False when the example did not compile: the REPL shows its SyntaxError bare.
+    compiled: bool = True
+
+    @property
+    def options(self) -> Options:
+        return directives(self.example.source)
+
+    @property
+    def expects_exception(self) -> bool:
+        return bool(written_exceptions(self.example.want, bare=not self.compiled))
 
     @property
     def passed(self) -> bool:
-        if self.warnings:
+        if self.warnings or self.options.refused:
             return False
-        if expects_exception(self.example.want):
-            return self.error is not None and exception_matches(self.example.want, self.error)
-        return self.error is None and output_matches(self.example.want, self.got)
+        want, options = self.example.want, self.options
+        if self.expects_exception:
+            return self.error is not None and exception_matches(
+                want, self.error, options, bare=not self.compiled
+            )
+        return self.error is None and output_matches(want, self.got, options)
 
     @property
     def shown(self) -> str:
-        """The output the page shows: the actual one, exceptions in doctest's short form."""
+        """The output the page shows: the actual one, as the REPL prints it, with
+        tracebacks in doctest's short form (a chain shows each of its exceptions)."""
         if self.error is None:
             return self.got.rstrip("\n")
-        return "Traceback (most recent call last):\n  ...\n" + exception_text(self.error)
+        if not self.compiled:
+            repl = _repl_syntax_error(self.example.source)
+            return repl if repl is not None else formatted_exception(self.error)
+        return short_traceback(self.error)
 
     def report(self) -> str:
         """What went wrong, for the build log and the pytest report."""
@@ -94,13 +147,16 @@ class Outcome:
             for k, line in enumerate(self.example.source.splitlines() or [""])
         )
         head = f"{self.example.location}: example failed\n{src}\n"
+        if self.options.refused:
+            reasons = "\n".join(self.options.refused)
+            return head + "Its doctest directive is refused here:\n" + indent(reasons)
         if self.warnings:
             return head + "It emitted a warning:\n" + indent("\n".join(self.warnings))
         expected = "Expected:\n" + indent(self.example.want or "(no output)")
-        if self.error is not None and not expects_exception(self.example.want):
+        if self.error is not None and not self.expects_exception:
             return head + expected + "\nGot an exception:\n" + indent(self.error_traceback)
         got = self.shown if self.error is not None else self.got.rstrip("\n")
-        if expects_exception(self.example.want) and self.error is None:
+        if self.expects_exception and self.error is None:
             got = (got + "\n" if got else "") + "(no exception raised)"
         return head + expected + "\nGot:\n" + indent(got or "(no output)")
 
@@ -150,6 +206,7 @@ def run_example(example: Example, namespace: Namespace) -> Outcome:
     buffer = io.StringIO()
     error: BaseException | None = None
     error_traceback = ""
+    compiled = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with _captured(buffer) as last_value:
@@ -157,6 +214,7 @@ def run_example(example: Example, namespace: Namespace) -> Outcome:
                 code = _compile(
                     example.source, example.path, example.line, "single", example.column
                 )
+                compiled = True
                 exec(code, namespace)
             except (Exception, SystemExit) as exc:  # exit() must not end the build
                 error = exc
@@ -171,6 +229,7 @@ def run_example(example: Example, namespace: Namespace) -> Outcome:
         warnings=tuple(
             f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught
         ),
+        compiled=compiled,
     )
 
 
