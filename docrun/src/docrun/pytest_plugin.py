@@ -105,7 +105,16 @@ class MarkdownPage(pytest.File):
             yield PageItem.from_parent(self, name="equations")
 
 
-class PageItem(pytest.Item):
+class _CheckedItem(pytest.Item):
+    """An item whose failures are already formatted with their file:line: shown as is."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ExampleFailedError | PageSyntaxError):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
+class PageItem(_CheckedItem):
     def runtest(self) -> None:
         root = self.config.rootpath
         source = self.path.read_text(encoding="utf-8-sig")
@@ -124,11 +133,6 @@ class PageItem(pytest.Item):
         if result.examples_run == 0 and not result.equations:
             raise ExampleFailedError(f"{path}: no example ran on this page")
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ExampleFailedError | PageSyntaxError):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
-
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"examples of {self.path.name}"
 
@@ -146,7 +150,7 @@ class DocstringModule(pytest.File):
                 )
 
 
-class DocstringItem(pytest.Item):
+class DocstringItem(_CheckedItem):
     def __init__(self, *, docstring: Docstring, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.docstring = docstring
@@ -170,11 +174,6 @@ class DocstringItem(pytest.Item):
         if failures:
             raise ExampleFailedError("\n\n".join(failures))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ExampleFailedError):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
-
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, self.docstring.line - 1, f"docstring of {self.name}"
 
@@ -184,7 +183,7 @@ class NotebookFile(pytest.File):
         yield NotebookEquations.from_parent(self, name="equations")
 
 
-class NotebookEquations(pytest.Item):
+class NotebookEquations(_CheckedItem):
     """The display equations of a notebook's Markdown cells (its code runs in the build)."""
 
     def runtest(self) -> None:
@@ -199,11 +198,6 @@ class NotebookEquations(pytest.Item):
         failures = [f for result in results for f in result.failures]
         if failures:
             raise ExampleFailedError("\n\n".join(failures))
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ExampleFailedError):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"equations of {self.path.name}"
