@@ -239,3 +239,17 @@ def test_an_unchecked_equation_still_uses_only_the_tables_symbols(
     result = equations.check_display(display, "p.md", table, definitions, library)
     assert result.status == "failed"
     assert "q is not in the symbol table" in result.failures[0]
+
+
+def test_a_library_that_drifts_from_the_equation_fails_it(library: dict[str, object]) -> None:
+    """The other direction: the page is right, the library is off by 1e-12 relative."""
+    import numpy as np
+
+    page = "docs/prediction.md"
+    source = (ROOT / page).read_text(encoding="utf-8")
+    line = line_of(source, r"\sigma(h) = \frac{1}{1 + e^{-h}} .")
+    sigmoid = library["sigmoid"]
+    drifted = {**library, "sigmoid": lambda h: np.asarray(sigmoid(h)) * (1 + 1e-12)}  # type: ignore[operator]
+    (failure,) = check_display_at(page, source, line, drifted)
+    assert failure.startswith(f"{page}:{line}: equation 1 does not equal `sigmoid(h)`")
+    assert "relative difference of 1e-12" in failure
