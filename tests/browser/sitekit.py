@@ -67,6 +67,9 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         file = Path(self.translate_path(self.path))
         if file.is_dir():
             file = file / "index.html"
+        if not file.exists() and (Path(self.directory) / "404.html").is_file():
+            self.send_not_found_page(Path(self.directory) / "404.html")
+            return
         accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
         compress = self.compress_text and accepts_gzip and file.suffix in COMPRESSIBLE
         is_sitemap = self.path.split("?")[0] == "/sitemap.xml"
@@ -83,6 +86,19 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         if compress:
             body = gzip.compress(body, compresslevel=6)
             self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_not_found_page(self, page: Path) -> None:
+        """A missing path gets the site's 404.html with status 404, as GitHub Pages does.
+
+        The page is served at whatever address was asked for, however deep, so its own
+        links must not be relative to where it lies.
+        """
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
