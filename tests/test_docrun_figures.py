@@ -32,10 +32,33 @@ def test_figures_become_labelled_inline_svg_in_order() -> None:
     svgs, failures = svgs_of(PLOT)
     assert failures == []
     assert len(svgs) == 2
-    assert svgs[0].startswith('<svg role="img" aria-label="Error per epoch"')
-    assert svgs[1].startswith('<svg role="img" aria-label="Decision boundary"')
-    # svg.fonttype 'none': text stays text, not glyph outlines.
-    assert ">Error per epoch</text>" in svgs[0]
+    # The title is the caption, and the caption names the image.
+    html = insert_figures(*_page(PLOT))
+    captions = re.findall(r'<figcaption id="([^"]+)">([^<]*)</figcaption>', html)
+    assert [text for _, text in captions] == ["Error per epoch", "Decision boundary"]
+    for svg, (caption_id, _) in zip(svgs, captions, strict=True):
+        assert svg.startswith(f'<svg role="img" aria-labelledby="{caption_id}"')
+    # Drawn once: in the caption, not also in the drawing.
+    assert "Error per epoch" not in svgs[0]
+    # svg.fonttype 'none': text stays text (the tick labels), not glyph outlines.
+    assert re.search(r">\d\.\d+</text>", svgs[0])
+
+
+def _page(text: str) -> tuple[str, dict[str, str]]:
+    result = check_page(text, "docs/f.md")
+    return result.markdown, result.figures
+
+
+def test_figures_follow_the_palette_on_a_transparent_background() -> None:
+    svgs, _ = svgs_of(PLOT)
+    for svg in svgs:
+        assert "#000000" not in svg
+        assert "#ffffff" not in svg
+        assert "currentColor" in svg
+        # No opaque background: the first two paths, the figure's and the axes' patches,
+        # are not filled.
+        patches = re.findall(r'<path d="[^"]*"\s+style="([^"]*)"', svg)[:2]
+        assert patches == ["fill: none", "fill: none"]
 
 
 def test_figures_are_closed_after_the_block() -> None:
@@ -96,6 +119,6 @@ def test_title_and_label_escaping() -> None:
         ax.set_title('σ(x) for "small" x < 0')
         assert figure_title(fig) == 'σ(x) for "small" x < 0'
         svg = figure_svg(fig, figure_title(fig), "t-")
-        assert 'aria-label="σ(x) for &quot;small&quot; x &lt; 0"' in svg
+        assert '<figcaption id="t-caption">σ(x) for "small" x &lt; 0</figcaption>' in svg
     finally:
         plt.close(fig)

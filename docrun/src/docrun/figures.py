@@ -83,23 +83,65 @@ def _tidy_ids(svg: str, prefix: str) -> str:
     return _REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", svg)
 
 
+# matplotlib's black (text, axes, ticks) and white (legend boxes) become the page's own
+# text and background colours, so a figure follows the light and the dark palette.
+_PALETTE = {
+    "#000000": "currentColor",
+    "#ffffff": "var(--md-default-bg-color)",
+}
+_COLOUR = re.compile("|".join(_PALETTE), re.IGNORECASE)
+
+
+def _follow_palette(svg: str) -> str:
+    return _COLOUR.sub(lambda match: _PALETTE[match.group().lower()], svg)
+
+
+def _titles(figure: Any) -> list[Any]:
+    """The title artists that hold text: the suptitle and every axes' titles."""
+    found = [figure._suptitle] if figure._suptitle is not None else []
+    for ax in figure.axes:
+        found += [ax.title, ax._left_title, ax._right_title]
+    return [title for title in found if title.get_text().strip()]
+
+
 def figure_svg(figure: Any, label: str, prefix: str) -> str:
-    """One figure as an inline ``<svg>`` element, labelled for screen readers."""
+    """One figure as an inline ``<svg>`` and its ``<figcaption>``, for a ``<figure>``.
+
+    The title moves from the drawing to the caption (shown once, in the page's font),
+    and the caption names the image for screen readers. The background is transparent
+    and black and white follow the palette.
+    """
     import matplotlib
 
+    titles = _titles(figure)
+    for title in titles:
+        title.set_visible(False)
     buffer = io.StringIO()
-    with matplotlib.rc_context(SVG_RCPARAMS):
-        figure.savefig(buffer, format="svg", metadata=_NO_METADATA, bbox_inches="tight")
+    try:
+        with matplotlib.rc_context(SVG_RCPARAMS):
+            figure.savefig(
+                buffer,
+                format="svg",
+                metadata=_NO_METADATA,
+                bbox_inches="tight",
+                transparent=True,
+            )
+    finally:
+        for title in titles:
+            title.set_visible(True)
     svg = _PROLOGUE.sub("", buffer.getvalue()).strip()
     # Inline SVG in HTML needs no namespace declarations; dropping them keeps URLs of
     # other origins out of the page.
     svg = re.sub(r'\sxmlns(?::xlink)?="[^"]*"', "", svg)
-    svg = _tidy_ids(svg, prefix)
+    svg = _follow_palette(_tidy_ids(svg, prefix))
+    caption_id = f"{prefix}caption"
     attributes = (
-        f'<svg role="img" aria-label="{html.escape(label, quote=True)}"'
-        ' class="docrun-figure" style="max-width:100%;height:auto"'
+        f'<svg role="img" aria-labelledby="{caption_id}" class="docrun-figure"'
+        ' style="max-width:100%;height:auto;fill:currentColor"'
     )
-    return svg.replace("<svg", attributes, 1)
+    svg = svg.replace("<svg", attributes, 1)
+    caption = html.escape(label, quote=False)
+    return f'{svg}\n<figcaption id="{caption_id}">{caption}</figcaption>'
 
 
 def take_figures(where: str, prefix: str) -> list[str]:
