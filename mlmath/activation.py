@@ -118,7 +118,7 @@ def sigmoid(x: npt.ArrayLike) -> float | FloatArray:
 
     Returns
     -------
-    float or ndarray of the shape of `x`
+    float or ndarray of the shape of x
         σ(x). A Python float for a scalar `x`; float32 input stays float32 (computed
         in float64 and rounded once).
 
@@ -127,10 +127,10 @@ def sigmoid(x: npt.ArrayLike) -> float | FloatArray:
     $$\sigma(h) = \frac{1}{1 + e^{-h}}$$
     <!-- check: equals sigmoid(h); h in [-800, 800]; rtol 1e-15 -->
 
-    The textbook formula overflows for x < −709.78, where e^(−x) exceeds the largest
+    The textbook formula overflows for $x < -709.78$, where $e^{-x}$ exceeds the largest
     float and σ(x) comes out as 0 (as in ``scipy.special.expit``). Here σ is computed as
-    1/(1 + e^(−x)) with the rounding error of the sum carried along, and the deep
-    negative tail as σ(x) = e^x, so every finite x is within 2 ulp of the exact value.
+    $1/(1 + e^{-x})$ with the rounding error of the sum carried along, and the deep
+    negative tail as $\sigma(x) = e^x$, so every finite x is within 2 ulp of the exact value.
 
     Examples
     --------
@@ -177,7 +177,7 @@ def sigmoid_prime(x: npt.ArrayLike) -> float | FloatArray:
 
     Returns
     -------
-    float or ndarray of the shape of `x`
+    float or ndarray of the shape of x
         σ′(x), at most 1/4 (at x = 0). A Python float for a scalar `x`.
 
     Notes
@@ -188,8 +188,8 @@ def sigmoid_prime(x: npt.ArrayLike) -> float | FloatArray:
     <!-- check: derivative sigmoid_prime(h) of sigmoid(h) by h; h in [-40, 40]; rtol 1e-15 -->
 
     but the code does not use it: for x ≥ 36.74 the float σ(x) is exactly 1, so
-    1 − σ(x) is 0 and the product says the slope is 0 when it is about e^(−x).
-    The same quantity written with e = e^(−|x|),
+    1 − σ(x) is 0 and the product says the slope is 0 when it is about $e^{-x}$.
+    The same quantity written with $e = e^{-|x|}$,
 
     $$\sigma'(h) = \frac{e^{-|h|}}{\bigl(1 + e^{-|h|}\bigr)^2},$$
     <!-- check: equals sigmoid_prime(h); h in [-745, 745]; rtol 1e-15 -->
@@ -201,7 +201,7 @@ def sigmoid_prime(x: npt.ArrayLike) -> float | FloatArray:
     >>> sigmoid_prime(0)
     0.25
 
-    The textbook product gives 0 at x = 40; the true slope is e^(−40):
+    The textbook product gives 0 at x = 40; the true slope is about $e^{-40}$:
 
     >>> sigmoid(40.0) * (1 - sigmoid(40.0))
     0.0
@@ -236,7 +236,7 @@ def log_sigmoid(x: npt.ArrayLike) -> float | FloatArray:
 
     Returns
     -------
-    float or ndarray of the shape of `x`
+    float or ndarray of the shape of x
         log σ(x) ≤ 0. A Python float for a scalar `x`.
 
     Notes

@@ -201,7 +201,7 @@ def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
     ----------
     y : float or array_like of shape (m,) or (m, k)
         True values.
-    y_hat : float or array_like of the shape of `y`
+    y_hat : float or array_like of the shape of y
         Predictions.
 
     Returns

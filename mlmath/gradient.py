@@ -34,9 +34,9 @@ def error_gradient(
     Returns
     -------
     dE_dW : ndarray of shape (n,)
-        ∂E/∂w_i for each weight.
+        $\partial E / \partial w_i$ for each weight.
     dE_db : float
-        ∂E/∂b.
+        $\partial E / \partial b$.
 
     Notes
     -----
@@ -112,12 +112,12 @@ def delta_rule_step(
 
     Returns
     -------
-    ndarray of the shape of `W`
+    ndarray of the shape of W
         ΔW, to be added to W.
 
     Notes
     -----
-    With ŷ = σ(h), h = XW (no bias, as in the article's f(Σ_i w_ij x_i)) and
+    With ŷ = σ(h), h = XW (no bias, as in the article's $f(\sum_i w_{ij} x_i)$) and
     E = `sse` (y, ŷ), the error term of each data point is δ = (y − ŷ) σ′(h) and
 
     $$E = \frac{1}{2} \sum_{\mu} \sum_{j} \bigl(y^\mu_j - \hat{y}^\mu_j\bigr)^2, \qquad
@@ -144,7 +144,8 @@ def delta_rule_step(
     >>> y = np.array([1.0, 0.0])
     >>> E = lambda W: sse(y, sigmoid(X @ W))
     >>> W = np.array([0.1, 0.2])
-    >>> bool(np.allclose(delta_rule_step(W, X, y, learn_rate=0.1), -0.1 * numerical_gradient(E, W)))
+    >>> step = delta_rule_step(W, X, y, learn_rate=0.1)
+    >>> bool(np.allclose(step, -0.1 * numerical_gradient(E, W)))
     True
     """
     rate = check.learn_rate(learn_rate)
@@ -196,8 +197,8 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, h: float = 1e-5) -> f
 
     Returns
     -------
-    float or ndarray of the shape of `w`
-        The estimated ∂f/∂w_i.
+    float or ndarray of the shape of w
+        The estimated $\partial f / \partial w_i$.
 
     Notes
     -----
