@@ -12,6 +12,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
+from urllib.parse import urljoin, urlsplit
 
 # A rendered Markdown cell starts with this div; the next cell of any kind ends it.
 _MARKDOWN_CELL = re.compile(r'<div class="jp-Cell jp-MarkdownCell(?=[\s"])[^"]*"[^>]*>')
@@ -123,3 +124,39 @@ def download_link(nb_name: str) -> str:
         '<p class="docrun-notebook-download">'
         f'<a href="{name}" download>Download this notebook ({name})</a></p>\n'
     )
+
+
+# A Markdown link or image target: `](target)` or `](target "title")`.
+_LINK_TARGET = re.compile(r"(?P<open>\]\()(?P<target>[^)\s]+)")
+
+
+def _absolute(target: str, page_url: str) -> str:
+    """A target that works outside the site: relative ones resolved against the page."""
+    if target.startswith("#") or urlsplit(target).scheme:
+        return target
+    return urljoin(page_url, target)
+
+
+def absolute_links(nb_source: str, page_url: str) -> str:
+    """The notebook with every relative link in its Markdown cells made absolute.
+
+    The notebook a reader downloads leaves the site, where ``../../errata/`` points at
+    nothing; resolved against ``page_url`` (the notebook page's published address) the
+    links keep working. Anchors within the notebook stay as they are.
+    """
+    if not urlsplit(page_url).scheme:
+        raise ValueError(f"page_url: expected an absolute URL, got {page_url!r}")
+    try:
+        nb = json.loads(nb_source)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"nb_source: expected notebook JSON, got a parse error: {err}") from err
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else str(text)
+        fixed = _LINK_TARGET.sub(
+            lambda m: m.group("open") + _absolute(m.group("target"), page_url), text
+        )
+        cell["source"] = fixed.splitlines(keepends=True)
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
 
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
@@ -22,6 +23,7 @@ from mkdocs.structure.pages import Page
 from docrun import equations
 from docrun.blocks import markdown_first_line
 from docrun.docstrings import display_path
+from docrun.notebook import absolute_links
 from docrun.page import check_page, insert_figures
 
 log = get_plugin_logger(__name__)
@@ -52,6 +54,9 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.failed_pages: set[str] = set()
         self.figures: dict[str, dict[str, str]] = {}
         self.equations: dict[str, list[equations.Result]] = {}
+        # Notebook copies offered for download (mkdocs-jupyter's include_source) and the
+        # address of their page.
+        self.notebooks: dict[Path, str] = {}
         self.root = "."
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -64,6 +69,7 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.failed_pages = set()
         self.figures = {}
         self.equations = {}
+        self.notebooks = {}
         forget_modules(self.config.reload)
         equations.forget_tables()
 
@@ -142,11 +148,19 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         return html
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if page.file.src_uri.endswith(".ipynb") and page.canonical_url:
+            folder = Path(config.site_dir) / Path(page.file.dest_path).parent
+            self.notebooks[folder / Path(page.file.src_uri).name] = page.canonical_url
         # Figures go in after the search plugin indexed the page: SVG text is not prose.
         output = insert_figures(output, self.figures.pop(page.file.src_uri, {}))
         return equations.insert_marks(output, self.equations.pop(page.file.src_uri, []))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # The downloadable copies were written while their pages were (on_post_page).
+        for copy, page_url in self.notebooks.items():
+            if copy.is_file():
+                text = copy.read_text(encoding="utf-8")
+                copy.write_text(absolute_links(text, page_url), encoding="utf-8")
         if self.failures:
             count = len(self.failures)
             pages = ", ".join(sorted(self.failed_pages))
