@@ -15,6 +15,12 @@ STAMP := $(VENV)/.setup-done
 # dependencies come from the lock). GitHub's CI passes TORCH="torch==2.13.0" instead.
 TORCH ?= --no-deps torch==2.13.0+cpu
 
+# Quiet builds (README, "What a build prints"): Material's end-of-life notice is switched
+# off by the variable it documents, and the notebook's kernel talks over Unix sockets,
+# which ends its warning about unencrypted TCP (jupyter/jupyter_nbconvert_config.py).
+export NO_MKDOCS_2_WARNING := 1
+export JUPYTER_CONFIG_PATH := $(CURDIR)/jupyter$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
+
 .PHONY: setup serve build test lint screenshots bench bench-pages lock clean
 
 setup: $(STAMP)
