@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -73,6 +77,39 @@ def visible_text(page: str, *, code: bool = False) -> str:
     for pattern in patterns:
         page = re.sub(pattern, " ", page, flags=re.DOTALL)
     return re.sub(r"<[^>]+>", "", page)
+
+
+class TextOutside(HTMLParser):
+    """The text of a page outside elements with one of some classes or tags."""
+
+    VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "source", "wbr", "col"})
+
+    def __init__(self, skip: set[str], skip_tags: set[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip, self.skip_tags = skip, skip_tags
+        self.parts: list[str] = []
+        self._depth = 0  # open elements since entering a skipped one (0: not inside)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        if self._depth or classes & self.skip or tag in self.skip_tags:
+            self._depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth and tag not in self.VOID:
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._depth:
+            self.parts.append(data)
+
+
+def text_outside(page: str, *, skip: set[str], skip_tags: set[str]) -> str:
+    parser = TextOutside(skip, skip_tags)
+    parser.feed(page)
+    return " ".join(parser.parts)
 
 
 # --- the article's numbers --------------------------------------------------------------
@@ -275,7 +312,8 @@ def test_scripts_fetch_from_elsewhere_only_behind_conditions_this_site_avoids(
     unknown = {url: str(where) for url, where in found.items() if url not in GATED_JS_URLS}
     assert unknown == {}, "a script fetches from another origin; add it here only if gated"
     html = [p.read_text(encoding="utf-8") for p in pages(built_site)]
-    # The conditions: no Mermaid diagram, no repository facts (no repo_url).
+    # The conditions: no Mermaid diagram; the repository link is a plain one, not the
+    # theme's source component that asks for repository facts.
     assert not any(re.search(r'class="[^"]*\bmermaid\b', page) for page in html)
     assert not any('data-md-component="source"' in page for page in html)
 
@@ -298,9 +336,173 @@ def test_katex_stylesheet_and_fonts_are_served_by_the_site(built_site: Path) -> 
         assert any(h.endswith("assets/katex/katex.min.css") for h in hrefs), path
 
 
-def test_notebook_page_is_downloadable(built_site: Path) -> None:
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)")
+
+
+def markdown_cells(nb: dict[str, Any]) -> list[str]:
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+def built_page_exists(site: Path, site_url: str, url: str) -> bool:
+    path = urlsplit(url).path.removeprefix(urlsplit(site_url).path)
+    return (site / path / "index.html").is_file() or (site / path).is_file()
+
+
+def test_notebook_page_is_downloadable_and_its_links_work_once_downloaded(
+    built_site: Path, site_url: str
+) -> None:
     notebook = next(DOCS.rglob("*.ipynb"))
     folder = built_site / notebook.relative_to(DOCS).with_suffix("")
-    assert (folder / notebook.name).read_bytes() == notebook.read_bytes()
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert f'<a href="{notebook.name}" download>' in page
+    source = json.loads(notebook.read_text(encoding="utf-8"))
+    copy = json.loads((folder / notebook.name).read_text(encoding="utf-8"))
+    # The same notebook, code and outputs alike; only the Markdown links differ.
+    assert [c for c in copy["cells"] if c["cell_type"] != "markdown"] == [
+        c for c in source["cells"] if c["cell_type"] != "markdown"
+    ]
+    page_url = urljoin(site_url, folder.relative_to(built_site).as_posix() + "/")
+    written = [m for cell in markdown_cells(source) for m in MARKDOWN_LINK.findall(cell)]
+    copied = [m for cell in markdown_cells(copy) for m in MARKDOWN_LINK.findall(cell)]
+    assert written
+    assert len(copied) == len(written)
+    for relative, absolute in zip(written, copied, strict=True):
+        # Each relative link now names the published page it pointed at, which exists.
+        assert absolute == urljoin(page_url, relative), (relative, absolute)
+        assert absolute.startswith(site_url)
+        assert built_page_exists(built_site, site_url, absolute), absolute
+    # The page offers a link, not a button: its words say so.
+    prose = " ".join(markdown_cells(source)).lower()
+    assert "button" not in prose
+
+
+# --- words about the site itself --------------------------------------------------------
+
+DERIVATIVE = re.compile(r"'\(|\\partial|\\frac\{d|\\nabla")
+
+
+def test_the_home_page_says_where_derivatives_start(built_site: Path) -> None:
+    """The home page names the page where, in reading order, a derivative is first worked
+    out in a displayed equation (the notation page only lists symbols, inline)."""
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    order = re.findall(r"^  - [^:]+: (\S+\.md)$", config, flags=re.MULTILINE)
+    with_derivatives = [
+        name
+        for name in order
+        if name != "index.md"
+        and any(
+            m.display and DERIVATIVE.search(m.tex)
+            for m in find_math((DOCS / name).read_text("utf-8"))
+        )
+    ]
+    home = (DOCS / "index.md").read_text(encoding="utf-8")
+    sentence = re.search(r"Derivatives appear from the\s+\[[^\]]*\]\(([^)]+)\)", home)
+    assert sentence is not None, "the home page no longer says where derivatives start"
+    assert sentence.group(1) == with_derivatives[0]
+
+
+# --- the repository ----------------------------------------------------------------------
+
+
+def test_every_page_links_the_repository_without_asking_its_api(built_site: Path) -> None:
+    for path in [*pages(built_site), built_site / "404.html"]:
+        tags = parse(path.read_text(encoding="utf-8"))
+        links = [a for tag, a in tags.tags if tag == "a" and "md-source" in (a.get("class") or "")]
+        # In the header, and again in the navigation drawer of a narrow window.
+        hrefs = {a.get("href") or "" for a in links}
+        assert len(hrefs) == 1, path
+        href = hrefs.pop()
+        assert urlsplit(href).scheme == "https", href
+        assert urlsplit(href).path.strip("/"), href
+        # Material's script asks the GitHub API for stars and forks of this component.
+        assert not any(a.get("data-md-component") == "source" for _, a in tags.tags), path
+
+
+# --- the API reference --------------------------------------------------------------------
+
+
+def test_the_reference_shows_one_signature_and_rendered_types_and_math(
+    built_site: Path,
+) -> None:
+    page = (built_site / "reference" / "index.html").read_text(encoding="utf-8")
+    functions = re.findall(r'<h3 id="(mlmath\.[\w.]+)" class="doc doc-heading">', page)
+    assert len(functions) >= 10
+    # One signature per function: no @overload blocks (each one was a <pre> of its own
+    # starting with the function's name).
+    for name in functions:
+        short = name.rsplit(".", 1)[1]
+        overloads = re.findall(rf'<pre><span></span><code><span class="nf">{short}</span>', page)
+        assert overloads == [], name
+    text = text_outside(page, skip={"katex", "highlight"}, skip_tags={"script", "style", "code"})
+    typed = " ".join(re.findall(r"<code>([^<]*)</code>", page))
+    # Types and prose show no Markdown backticks, and no maths in plain-text notation.
+    assert "`" not in text
+    assert "`" not in typed
+    assert re.findall(r"∂\w*/∂|\^\(|Σ_|\b[a-z]_[a-z]{1,2}\b", text) == []
+
+
+# --- what a build prints ------------------------------------------------------------------
+
+END_OF_LIFE = "reaches end of life"
+UNENCRYPTED = "Kernel is running over TCP without encryption"
+
+
+def makefile_environment() -> dict[str, str]:
+    """The environment the Makefile's recipes run in (``make serve``, ``make build``)."""
+    result = subprocess.run(
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "--eval",
+            "env-of-recipes: ; @env -0",
+            "env-of-recipes",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(entry.split("=", 1) for entry in result.stdout.split("\0") if "=" in entry)
+
+
+def build_small_site(project: Path, env: dict[str, str]) -> str:
+    """Build a page with a broken link and an executed notebook; all the build printed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(project / "site")],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def test_the_build_prints_what_matters_and_not_the_noise(tmp_path: Path) -> None:
+    import nbformat
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n\nSee [a page](nowhere.md).\n")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nbformat.write(notebook, tmp_path / "docs" / "run.ipynb")
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: t\ntheme:\n  name: material\n  font: false\n"
+        "plugins:\n  - mkdocs-jupyter:\n      execute: true\n      allow_errors: false\n"
+    )
+    quiet_env = makefile_environment()
+    noise_switches = {"NO_MKDOCS_2_WARNING", "JUPYTER_CONFIG_PATH"}
+    bare_env = {k: v for k, v in os.environ.items() if k not in noise_switches}
+    # Without the Makefile's settings both notices are there (so this test sees them) ...
+    bare = build_small_site(tmp_path, bare_env)
+    assert END_OF_LIFE in bare
+    assert UNENCRYPTED in bare
+    # ... with them, neither is, while a real problem and the build's progress still show.
+    quiet = build_small_site(tmp_path, {**os.environ, **quiet_env})
+    assert END_OF_LIFE not in quiet, quiet
+    assert UNENCRYPTED not in quiet, quiet
+    assert "nowhere.md" in quiet
+    assert "Documentation built" in quiet
+    assert "42" in (tmp_path / "site" / "run" / "index.html").read_text(encoding="utf-8")

@@ -9,8 +9,12 @@ navigation, the notebook page) get a fresh browser context each.
 
 from __future__ import annotations
 
+import code
+import contextlib
+import io
 import json
 import re
+import traceback
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -94,12 +98,55 @@ AXE_JS = """async () => {
 }"""
 
 
+# A path the site does not have, two folders deep: the server answers with 404.html, as
+# GitHub Pages does, and that page must work from any depth.
+MISSING = "no/such/page/"
+
+# The site's figures in the palette in use: each caption, and every colour a figure draws
+# in (text, and shapes that cover much of it) against the page's background.
+FIGURE_COLOURS_JS = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const contrast = (a, b) => {
+    const [x, y] = [luminance(rgb(a)), luminance(rgb(b))].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const opaque = (c) => c && c !== "none" && !/, 0\\)$/.test(c);  // rgba(…, 0) is see-through
+  const page = getComputedStyle(document.body).backgroundColor;
+  return [...document.querySelectorAll(".md-content figure.docrun-figure")].map((figure) => {
+    const svg = figure.querySelector("svg");
+    const caption = figure.querySelector("figcaption");
+    const labelled = svg && svg.getAttribute("aria-labelledby");
+    const area = svg.getBoundingClientRect();
+    const text = [...svg.querySelectorAll("text")]
+      .map((t) => contrast(getComputedStyle(t).fill, page));
+    const boxes = [...svg.querySelectorAll("path, rect")].filter((shape) => {
+      const box = shape.getBoundingClientRect();
+      return box.width * box.height > 0.5 * area.width * area.height
+        && opaque(getComputedStyle(shape).fill);
+    }).map((shape) => contrast(getComputedStyle(shape).fill, page));
+    return {
+      caption: caption ? caption.textContent.trim() : "",
+      named_by_caption: !!caption && labelled === caption.id,
+      text_contrast: text.length ? Math.min(...text) : null,
+      box_contrast: boxes.length ? Math.max(...boxes) : null,
+    };
+  });
+}"""
+
+
 @dataclass
 class Visit:
     """What one page showed the browser."""
 
     path: str
     scheme: str = ""
+    status: int = 0
+    header_position: str = ""
+    figure_colours: list[dict[str, Any]] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
     failed_responses: list[str] = field(default_factory=list)
@@ -120,11 +167,16 @@ def watch(page: Any, visit: Visit, base_url: str) -> None:
     """Record console errors and failed responses; record and block other origins."""
 
     def on_console(message: Any) -> None:
+        # The browser reports the 404 of a missing page; its status is checked on its own.
+        if message.location.get("url") == page.url and visit.status == 404:
+            return
         if message.type == "error":
             visit.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     def on_response(response: Any) -> None:
-        if response.status >= 400:
+        if response.request.is_navigation_request() and response.frame == page.main_frame:
+            visit.status = response.status  # the page itself (404 for a missing one)
+        elif response.status >= 400:
             visit.failed_responses.append(f"{response.status} {response.url}")
 
     def route(route: Any) -> None:
@@ -153,12 +205,16 @@ def visit_every_page(browser: Any, site: Site, color_scheme: str) -> dict[str, V
     context, _ = new_page(browser, color_scheme)
     visits = {}
     try:
-        for path in site.paths:
+        for path in [*site.paths, MISSING]:
             visit = Visit(path)
             page = context.new_page()
             watch(page, visit, site.base_url)
             page.goto(site.url(path), wait_until="networkidle")
             visit.scheme = page.evaluate("document.body.dataset.mdColorScheme || ''")
+            visit.header_position = page.evaluate(
+                "getComputedStyle(document.querySelector('.md-header')).position"
+            )
+            visit.figure_colours = page.evaluate(FIGURE_COLOURS_JS)
             visit.features = page.evaluate(
                 "JSON.parse(document.getElementById('__config')?.textContent || '{}')"
                 ".features || []"
@@ -248,6 +304,18 @@ def test_no_request_goes_to_another_origin(light: dict[str, Visit], dark: dict[s
 
 def test_no_request_fails(light: dict[str, Visit]) -> None:
     assert failures(light, lambda v: v.failed_responses) == {}
+
+
+def test_every_page_answers_and_a_missing_one_gets_the_styled_404_page(
+    light: dict[str, Visit],
+) -> None:
+    expected = {path: 404 if path == MISSING else 200 for path in light}
+    assert {path: visit.status for path, visit in light.items()} == expected
+    # The 404 page is served two folders deep: its stylesheets still load (Material's
+    # header sticks), and its fonts come from the site (no request elsewhere, none fails,
+    # checked for every visit above).
+    assert light[MISSING].header_position == "sticky"
+    assert "404" in light[MISSING].text
 
 
 def test_no_raw_tex_is_left_in_the_text(light: dict[str, Visit]) -> None:
@@ -390,3 +458,209 @@ def test_notebook_page_shows_outputs_and_equations(site: Site, page: Any) -> Non
     assert math_problems(math) == []
     assert raw_tex(page.evaluate(TEXT_JS)) == []
     assert page.locator("a[href$='.ipynb']").count() > 0, "no download link for the notebook"
+
+
+# ---- figures ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_figures_follow_the_palette_and_carry_a_caption(
+    scheme: str, site: Site, request: pytest.FixtureRequest
+) -> None:
+    visits = request.getfixturevalue(scheme)
+
+    def problems(visit: Visit) -> list[str]:
+        found = []
+        for k, figure in enumerate(visit.figure_colours, start=1):
+            if not figure["caption"] or not figure["named_by_caption"]:
+                found.append(f"figure {k}: no caption naming it ({figure})")
+            # WCAG AA: 4.5:1 for text; a filled box behind the drawing must be the page's
+            # own background (a white box on the dark page is what this catches).
+            if figure["text_contrast"] is None or figure["text_contrast"] < 4.5:
+                found.append(f"figure {k}: text contrast {figure['text_contrast']}")
+            if figure["box_contrast"] is not None and figure["box_contrast"] > 1.1:
+                found.append(f"figure {k}: a box in contrast {figure['box_contrast']:.2f}")
+        return found
+
+    assert failures(visits, problems) == {}
+    # The pages that draw figures were seen drawing them.
+    for part in ("prediction", "gradient-descent/"):
+        assert visits[page_with(site, part)].figure_colours, part
+
+
+# ---- the copy button --------------------------------------------------------------------
+
+# Shows the n-th Python session of the page (its details opened, its tab selected) and
+# returns what it shows; Material adds its copy button once the block is in view.
+SHOW_SESSION_JS = """(n) => {
+  const block = [...document.querySelectorAll(".md-content .highlight")]
+    .filter((b) => b.querySelector("pre > code .gp"))[n];
+  for (let d = block.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
+  const tab = block.closest(".tabbed-block");
+  if (tab) {
+    const index = [...tab.parentElement.children].indexOf(tab);
+    tab.closest(".tabbed-set").querySelectorAll(":scope > input")[index].click();
+  }
+  document.querySelectorAll("[data-copy-test]").forEach((b) => b.removeAttribute("data-copy-test"));
+  block.setAttribute("data-copy-test", "");
+  return block.querySelector("pre > code").textContent;
+}"""
+SESSION_COUNT_JS = """() => [...document.querySelectorAll(".md-content .highlight")]
+  .filter((b) => b.querySelector("pre > code .gp")).length"""
+
+
+def copy_every_session(page: Any) -> list[tuple[str, str]]:
+    """(shown, copied) for each Python session of the page, in page order."""
+    copied = []
+    for n in range(page.evaluate(SESSION_COUNT_JS)):
+        shown = page.evaluate(SHOW_SESSION_JS, n)
+        block = page.locator("[data-copy-test]")
+        block.scroll_into_view_if_needed()
+        page.evaluate("navigator.clipboard.writeText('')")
+        block.locator("button[data-md-type=copy]").click()
+        page.wait_for_function("async () => (await navigator.clipboard.readText()) !== ''")
+        copied.append((shown, page.evaluate("navigator.clipboard.readText()")))
+    return copied
+
+
+class Console(code.InteractiveConsole):
+    """Python's own interactive console, keeping what it would print instead."""
+
+    def __init__(self) -> None:
+        super().__init__({"__name__": "__console__"})
+        self.syntax_errors: list[str] = []
+        self.tracebacks: list[str] = []
+
+    def showsyntaxerror(self, filename: str | None = None, **kwargs: Any) -> None:
+        self.syntax_errors.append(traceback.format_exc(limit=0))
+
+    def showtraceback(self) -> None:
+        self.tracebacks.append(traceback.format_exc(limit=0))
+
+
+def test_copy_button_copies_code_that_python_runs(browser: Any, site: Site) -> None:
+    """Each session of the prediction page, copied and pasted into Python's interactive
+    console in page order, line by line: no prompt, no output, no SyntaxError, and an
+    exception only where the page shows a traceback."""
+    context = browser.new_context(viewport=sitekit.VIEWPORT)
+    context.set_default_timeout(10_000)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.base_url)
+    try:
+        page = context.new_page()
+        watch(page, Visit("(copy)"), site.base_url)
+        page.goto(site.url(page_with(site, "prediction")), wait_until="networkidle")
+        copied = copy_every_session(page)
+    finally:
+        context.close()
+    assert len(copied) >= 5
+    console = Console()
+    prompt = re.compile(r">>>|\.\.\.")
+    with contextlib.redirect_stdout(io.StringIO()):
+        for shown, text in copied:
+            lines = text.splitlines()
+            assert not any(prompt.match(line) for line in lines), text
+            # What is left is what followed the prompts: nothing of the output.
+            typed = [line[4:] for line in shown.splitlines() if prompt.match(line)]
+            assert [line for line in lines if line.strip()] == [
+                line for line in typed if line.strip()
+            ]
+            before = len(console.tracebacks)
+            for line in [*lines, ""]:
+                console.push(line)
+            raised = len(console.tracebacks) > before
+            assert raised == ("Traceback (most recent call last)" in shown), (
+                shown,
+                console.tracebacks,
+            )
+    assert console.syntax_errors == []
+
+
+# ---- layout -----------------------------------------------------------------------------
+
+# Opens every details block and shows every tab, so hidden examples are measured too.
+REVEAL_JS = """() => {
+  document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  const style = document.createElement("style");
+  style.textContent = ".tabbed-content > .tabbed-block { display: block !important; }";
+  document.head.append(style);
+}"""
+
+CUT_CODE_JS = """() => [...document.querySelectorAll(".md-content pre, .md-content pre > code")]
+  .filter((el) => el.checkVisibility() && el.scrollWidth > el.clientWidth + 1)
+  .map((el) => `${el.scrollWidth - el.clientWidth}px cut: ${el.textContent.slice(0, 60)}`)"""
+
+# Every piece of text in the content, and the box that would cut it off: a box that
+# scrolls sideways is fine when it shows that it does (the shadow of layout.css, drawn by
+# a radial gradient that stays put over a cover that scrolls with the content).
+HIDDEN_TEXT_JS = """() => {
+  const hinted = (s) => s.backgroundImage.includes("radial-gradient")
+    && s.backgroundAttachment.includes("local");
+  const skip = ".katex-mathml, script, style, .md-code__nav, .headerlink, .md-tooltip";
+  const width = document.documentElement.clientWidth;
+  const problems = new Set();
+  const content = document.querySelector(".md-content");
+  const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.data.trim() || el.closest(skip) || !el.checkVisibility()) continue;
+    const rects = [];
+    for (const word of node.data.matchAll(/\\S+/g)) {  // spaces may hang past a wrapped line
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      rects.push(...range.getClientRects());
+    }
+    for (const rect of rects) {
+      if (rect.width === 0) continue;
+      let cutter = null;
+      for (let box = el; box && box !== document.body; box = box.parentElement) {
+        if (getComputedStyle(box).overflowX === "visible") continue;
+        const edge = box.getBoundingClientRect().left + box.clientLeft;
+        if (rect.left < edge - 1 || rect.right > edge + box.clientWidth + 1) {
+          cutter = box;
+          break;
+        }
+      }
+      const block = el.closest("pre, .arithmatex, .katex-display, table, p, li") || el;
+      const where = block.textContent.slice(0, 50);
+      if (cutter) {
+        const s = getComputedStyle(cutter);
+        const scrolls = ["auto", "scroll"].includes(s.overflowX)
+          && cutter.scrollWidth > cutter.clientWidth;
+        const box = `<${cutter.tagName.toLowerCase()} class="${cutter.className}">`;
+        if (!scrolls) problems.add(`cut off by ${box}: ${where}`);
+        else if (!hinted(s)) problems.add(`scrolls without a hint in ${box}: ${where}`);
+      } else if (rect.right > width + 1 || rect.left < -1) {
+        problems.add(`beyond the window: ${where}`);
+      }
+    }
+  }
+  return [...problems];
+}"""
+
+
+def measure_every_page(browser: Any, site: Site, width: int, script: str) -> dict[str, Any]:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(10_000)
+    found = {}
+    try:
+        page = context.new_page()
+        watch(page, Visit("(layout)"), site.base_url)
+        for path in site.paths:
+            page.goto(site.url(path), wait_until="networkidle")
+            page.evaluate(REVEAL_JS)
+            found[path or "(home)"] = page.evaluate(script)
+    finally:
+        context.close()
+    return {path: problems for path, problems in found.items() if problems}
+
+
+def test_no_code_line_is_cut_off_on_a_wide_screen(browser: Any, site: Site) -> None:
+    """At 1280 px every line of every example fits its column: no sideways scrolling."""
+    assert measure_every_page(browser, site, 1280, CUT_CODE_JS) == {}
+
+
+def test_on_a_phone_every_character_is_visible_or_scrolls_with_a_hint(
+    browser: Any, site: Site
+) -> None:
+    assert measure_every_page(browser, site, 390, HIDDEN_TEXT_JS) == {}
