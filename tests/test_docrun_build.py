@@ -192,9 +192,14 @@ def test_a_passing_strict_build_shows_actual_outputs_tables_and_figures(tmp_path
     # The written 3.33 is checked, the page shows the actual value.
     assert "3.3333333333333335" in html
     assert "<td>4</td>" in html  # printed Markdown became a table
-    assert re.search(
-        r'<figure class="docrun-figure"><svg role="img" aria-label="Error per epoch"', html
+    figure = re.search(
+        r'<figure class="docrun-figure"><svg role="img" aria-labelledby="([^"]+)".*?</svg>\s*'
+        r'<figcaption id="([^"]+)">Error per epoch</figcaption></figure>',
+        html,
+        flags=re.DOTALL,
     )
+    assert figure is not None
+    assert figure.group(1) == figure.group(2)  # the caption names the figure
     assert "docrun-figure " not in html  # no placeholder left behind
     search = (project / "site" / "search" / "search_index.json").read_text()
     assert "<svg" not in search
