@@ -16,6 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.floating[Any]]
+# What an elementwise function returns: a Python float for a Python number, a NumPy
+# float32 scalar for one, an array for an array.
+FloatResult = float | np.floating[Any] | FloatArray
 
 # Kinds NumPy uses for booleans, signed and unsigned integers, and reals.
 _REAL_KINDS = "biuf"
@@ -33,8 +36,29 @@ def describe(value: object) -> str:
     return f"{type(value).__name__} {text}"
 
 
+def _float_of(item: object, name: str) -> float:
+    """One entry of an object array: a Python int that float() takes, or an error."""
+    if isinstance(item, bool) or not isinstance(item, numbers.Integral | float):
+        raise TypeError(f"{name} must be a real number or an array of them; got {describe(item)}")
+    try:
+        return float(item)
+    except OverflowError:
+        digits = len(str(abs(int(item))))
+        raise ValueError(
+            f"{name} must be within the float64 range (about ±1.8e308); got an int too large "
+            f"for a float ({digits} digits)"
+        ) from None
+
+
 def _numeric_array(value: object, name: str) -> npt.NDArray[Any]:
     """``value`` as a NumPy array of real numbers, or a TypeError/ValueError naming ``name``."""
+    if isinstance(value, np.ma.MaskedArray):
+        # Dropping the mask would count the masked entries; honouring it would change
+        # every shape rule. Refuse, and say how to get a plain array.
+        raise TypeError(
+            f"{name} must be a plain array, not a masked array; drop the masked entries "
+            f"first (np.ma.compressed) or fill them (.filled())"
+        )
     try:
         array = np.asarray(value)
     except ValueError as error:
@@ -43,13 +67,24 @@ def _numeric_array(value: object, name: str) -> npt.NDArray[Any]:
             f"{name} must be a number or a rectangular array of numbers; "
             f"got a ragged nested sequence ({error})"
         ) from None
+    if array.dtype == object:
+        # Python ints beyond 64 bits (2**64, 10**400) arrive as objects: convert those
+        # float() converts, and say which are too large.
+        floats = [_float_of(item, name) for item in array.reshape(-1)]
+        return np.array(floats, np.float64).reshape(array.shape)
     if array.dtype.kind not in _REAL_KINDS:
         raise TypeError(f"{name} must be a real number or an array of them; got {describe(value)}")
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8:
+        raise TypeError(
+            f"{name} must be float16, float32 or float64 numbers; got {array.dtype} "
+            f"(convert with .astype(np.float64))"
+        )
     return array
 
 
 def _float_dtype(arrays: list[npt.NDArray[Any]], values: tuple[object, ...]) -> np.dtype[Any]:
-    """The floating type to compute in: float32 stays float32, integers become float64.
+    """The floating type to compute in: float32 stays float32 (float16 becomes float32),
+    integers become float64.
 
     A plain Python ``int`` or ``float`` does not decide the type (NumPy's rule for
     Python scalars), so ``predict(W32, X32, 0.5)`` stays in float32.
@@ -58,8 +93,8 @@ def _float_dtype(arrays: list[npt.NDArray[Any]], values: tuple[object, ...]) -> 
     dtype = np.result_type(*decisive) if decisive else np.dtype(np.float64)
     if dtype.kind != "f":
         return np.dtype(np.float64)
-    if dtype.itemsize > 8:
-        raise TypeError(f"expected float32 or float64 numbers; got {dtype}")
+    # float16 has too few digits for the accuracy promises: it is computed, and
+    # returned, as float32 (the reference page says so).
     return np.dtype(np.float32) if dtype.itemsize <= 4 else np.dtype(np.float64)
 
 
@@ -75,13 +110,18 @@ def as_float(name: str, value: object) -> FloatArray:
     return as_floats((name, value))[0]
 
 
-def as_result(result: FloatArray, *inputs: object) -> float | FloatArray:
+def as_result(result: FloatArray, *inputs: object) -> FloatResult:
     """A plain Python float when no input was an array, else the array itself.
 
     NumPy 2 prints a scalar as ``np.float64(0.5)``; returning a Python float makes
     ``sigmoid(2.5)`` print ``0.9241418199787566`` in every session, as on the page.
+    A NumPy float32 scalar in gives a NumPy float32 out: a Python float would carry
+    the float32 rounding while looking like a float64 result.
     """
     if result.ndim == 0 and not any(isinstance(v, np.ndarray | list | tuple) for v in inputs):
+        if result.dtype == np.float32:
+            scalar: np.floating[Any] = result.dtype.type(result)
+            return scalar
         return float(result)
     return result
 
@@ -182,14 +222,18 @@ def positive_step(value: object, name: str) -> float:
     return step
 
 
-def training_set(X: FloatArray, y: FloatArray, *, labels: bool = True) -> None:
+def training_set(
+    X: FloatArray, y: FloatArray, *, labels: bool = True, finite_X: bool = True
+) -> None:
     """X is a non-empty finite (m, n) matrix and y has one finite entry (or row) per sample.
 
-    With ``labels`` (cross-entropy), y must also lie in [0, 1].
+    With ``labels`` (cross-entropy), y must also lie in [0, 1]. Without ``finite_X`` the
+    caller checks X's entries itself, in the pass that reads X anyway (see _train).
     """
     require_ndim(X, "X", (2,), "a matrix of shape (m, n): one row per sample")
     require_nonempty(X, "X")
-    require_finite(X, "X")
+    if finite_X:
+        require_finite(X, "X")
     require_samples_match(X, y)
     require_finite(y, "y")
     if labels:

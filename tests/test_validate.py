@@ -62,5 +62,12 @@ def test_dtype_rules() -> None:
     assert _validate.as_floats(("a", f32), ("b", np.ones(2)))[0].dtype == np.float64
     assert _validate.as_float("a", np.ones(2, np.float16)).dtype == np.float32
     assert _validate.as_float("a", [True, False]).dtype == np.float64
-    with pytest.raises(TypeError, match="expected float32 or float64"):
+    with pytest.raises(TypeError, match=r"^a must be float16, float32 or float64 numbers"):
         _validate.as_float("a", np.ones(2, np.longdouble))
+    with pytest.raises(TypeError, match=r"^a must be a plain array, not a masked array"):
+        _validate.as_float("a", np.ma.array([1.0], mask=[1]))
+    assert _validate.as_float("a", [2**64, 1]).tolist() == [2.0**64, 1.0]
+    with pytest.raises(ValueError, match=r"^a must be within the float64 range.*\(401 digits\)"):
+        _validate.as_float("a", [[10**400]])
+    with pytest.raises(TypeError, match=r"^a must be a real number or an array of them; got"):
+        _validate.as_float("a", [2**64, "x"])
