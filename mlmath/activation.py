@@ -2,13 +2,14 @@ r"""The activation function σ, its derivative σ′ and log σ."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from mlmath._blocks import blockwise
-from mlmath._validate import FloatArray, as_float, as_result
+from mlmath._validate import FloatArray, FloatResult, as_float, as_result
 
 # Every kernel here computes in float64 and rounds once when it writes its output, so
 # float32 input gets float64's accuracy (its own exp and log1p are off by up to 2 ulp)
@@ -21,6 +22,7 @@ _ONE, _ZERO = np.float64(1.0), np.float64(0.0)  # NumPy scalars: no conversion p
 # sits 2 above the x where e^(−x) overflows, −709.78.
 _TAIL_START = 2.0 - float(np.log(np.finfo(np.float64).max))
 _TINY = np.finfo(np.float64).tiny  # the smallest normal float64
+_INT_LIMIT = 2**1023  # ints below this convert to float without overflow
 
 
 def _sigmoid_block(
@@ -43,11 +45,32 @@ def _sigmoid_block(
     np.multiply(r, err, out=err)
     np.subtract(r, err, out=out)
     # The rare tail, fixed while the block is still in cache: where the result fell
-    # below the smallest normal number (or is nan), recompute σ(x) = e^x for the x
-    # deep in the negative tail, where 1 + e^x rounds to 1.
+    # below the smallest normal number (or is nan, from inf − inf), x is deep in the
+    # negative tail, where 1 + e^x rounds to 1 and σ(x) = e^x. Decided entry by entry,
+    # so an entry's result never depends on its neighbours (nor on the scalar path).
     if not out.min() >= _TINY:
-        tail = np.flatnonzero(x < _TAIL_START)
+        tail = np.flatnonzero(~(out >= _TINY))
         out[tail] = np.exp(x[tail])
+
+
+def _sigmoid_scalar(x: float) -> float:
+    """`_sigmoid_block` for one Python float, step for step with math.exp: the same bits.
+
+    About 20 times faster than a NumPy call for one number. math.exp and NumPy's exp
+    agree bit for bit with the libraries we ship against; the test
+    ``test_scalar_path_is_bit_identical_to_the_array_path`` checks it over many floats.
+    """
+    if x != x:
+        return x
+    try:
+        E = math.exp(-x)
+    except OverflowError:  # the array path gets inf, then nan, then its tail fix-up
+        return math.exp(x)
+    if E <= 1.0:  # the array path's err is exactly 0 here
+        return 1.0 / (E + 1.0)
+    r = 1.0 / (E + 1.0)
+    out = r - r * (r * (1.0 - ((E + 1.0) - E)))
+    return out if out >= _TINY else math.exp(x)
 
 
 def _sigmoid32_block(
@@ -103,34 +126,41 @@ def _log_sigmoid_block(
 
 
 @overload
-def sigmoid(x: float) -> float: ...
+def sigmoid(h: float) -> float: ...
 @overload
-def sigmoid(x: npt.NDArray[Any]) -> FloatArray: ...
+def sigmoid(h: npt.NDArray[Any]) -> FloatArray: ...
 @overload
-def sigmoid(x: npt.ArrayLike) -> float | FloatArray: ...
-def sigmoid(x: npt.ArrayLike) -> float | FloatArray:
-    r"""The logistic sigmoid σ(x), which squashes any real number into (0, 1).
+def sigmoid(h: npt.ArrayLike) -> FloatResult: ...
+def sigmoid(h: npt.ArrayLike) -> FloatResult:
+    r"""The logistic sigmoid σ(h), which squashes any real score h into (0, 1).
 
     Parameters
     ----------
-    x : float or array_like of any shape
+    h : float or array_like of any shape
         Scores. ±inf and nan are allowed.
 
     Returns
     -------
-    float or ndarray of the shape of x
-        σ(x). A Python float for a scalar `x`; float32 input stays float32 (computed
-        in float64 and rounded once).
+    float or ndarray of the shape of `h`
+        σ(h). A Python float for a Python number, a NumPy float32 for a NumPy float32;
+        float32 input stays float32 (computed in float64 and rounded once).
 
     Notes
     -----
     $$\sigma(h) = \frac{1}{1 + e^{-h}}$$
     <!-- check: equals sigmoid(h); h in [-800, 800]; rtol 1e-15 -->
 
-    The textbook formula overflows for $x < -709.78$, where $e^{-x}$ exceeds the largest
-    float and σ(x) comes out as 0 (as in ``scipy.special.expit``). Here σ is computed as
-    $1/(1 + e^{-x})$ with the rounding error of the sum carried along, and the deep
-    negative tail as $\sigma(x) = e^x$, so every finite x is within 2 ulp of the exact value.
+    The textbook formula overflows for h < −709.78, where e^(−h) exceeds the largest
+    float and σ(h) comes out as 0 (as in ``scipy.special.expit``). Here σ is computed as
+    1/(1 + e^(−h)) with the rounding error of the sum carried along, and the deep
+    negative tail as σ(h) = e^h, so every finite h is within 2 ulp of the exact value.
+    A float32 result is the float64 one rounded once: within 0.5 + 10⁻⁸ float32 ulp,
+    and correctly rounded except where the exact value lies within a few float64 ulp
+    of a float32 rounding boundary (an exhaustive scan of [−104, 17], where σ is
+    neither 0 nor 1 in float32, finds 67 such inputs).
+
+    One Python float takes a path with ``math.exp`` that gives the same bits as the
+    array path, about twenty times faster than a NumPy call.
 
     Examples
     --------
@@ -141,7 +171,7 @@ def sigmoid(x: npt.ArrayLike) -> float | FloatArray:
     >>> sigmoid(0)
     0.5
 
-    The curve is symmetric, σ(−x) = 1 − σ(x):
+    The curve is symmetric, σ(−h) = 1 − σ(h):
 
     >>> sigmoid(-2.5) + sigmoid(2.5)
     1.0
@@ -157,28 +187,32 @@ def sigmoid(x: npt.ArrayLike) -> float | FloatArray:
     >>> sigmoid(float("-inf")), sigmoid(float("inf"))
     (0.0, 1.0)
     """
-    x_array = as_float("x", x)
-    return as_result(_sigmoid(x_array), x)
+    if isinstance(h, float):  # Python floats and np.float64
+        return _sigmoid_scalar(float(h))
+    if type(h) is int and abs(h) < _INT_LIMIT:
+        return _sigmoid_scalar(float(h))
+    h_array = as_float("h", h)
+    return as_result(_sigmoid(h_array), h)
 
 
 @overload
-def sigmoid_prime(x: float) -> float: ...
+def sigmoid_prime(h: float) -> float: ...
 @overload
-def sigmoid_prime(x: npt.NDArray[Any]) -> FloatArray: ...
+def sigmoid_prime(h: npt.NDArray[Any]) -> FloatArray: ...
 @overload
-def sigmoid_prime(x: npt.ArrayLike) -> float | FloatArray: ...
-def sigmoid_prime(x: npt.ArrayLike) -> float | FloatArray:
-    r"""The derivative σ′(x) of the sigmoid.
+def sigmoid_prime(h: npt.ArrayLike) -> FloatResult: ...
+def sigmoid_prime(h: npt.ArrayLike) -> FloatResult:
+    r"""The derivative σ′(h) of the sigmoid.
 
     Parameters
     ----------
-    x : float or array_like of any shape
+    h : float or array_like of any shape
         Scores. ±inf and nan are allowed.
 
     Returns
     -------
-    float or ndarray of the shape of x
-        σ′(x), at most 1/4 (at x = 0). A Python float for a scalar `x`.
+    float or ndarray of the shape of `h`
+        σ′(h), at most 1/4 (at h = 0). A Python float for a scalar `h`.
 
     Notes
     -----
@@ -187,9 +221,9 @@ def sigmoid_prime(x: npt.ArrayLike) -> float | FloatArray:
     $$\sigma'(h) = \sigma(h)\,\bigl(1 - \sigma(h)\bigr)$$
     <!-- check: derivative sigmoid_prime(h) of sigmoid(h) by h; h in [-40, 40]; rtol 1e-15 -->
 
-    but the code does not use it: for x ≥ 36.74 the float σ(x) is exactly 1, so
-    1 − σ(x) is 0 and the product says the slope is 0 when it is about $e^{-x}$.
-    The same quantity written with $e = e^{-|x|}$,
+    but the code does not use it: for h ≥ 36.74 the float σ(h) is exactly 1, so
+    1 − σ(h) is 0 and the product says the slope is 0 when it is about e^(−h).
+    The same quantity written with e = e^(−|h|),
 
     $$\sigma'(h) = \frac{e^{-|h|}}{\bigl(1 + e^{-|h|}\bigr)^2},$$
     <!-- check: equals sigmoid_prime(h); h in [-745, 745]; rtol 1e-15 -->
@@ -201,14 +235,14 @@ def sigmoid_prime(x: npt.ArrayLike) -> float | FloatArray:
     >>> sigmoid_prime(0)
     0.25
 
-    The textbook product gives 0 at x = 40; the true slope is about $e^{-40}$:
+    The textbook product gives 0 at h = 40; the true slope is e^(−40):
 
     >>> sigmoid(40.0) * (1 - sigmoid(40.0))
     0.0
     >>> sigmoid_prime(40.0)
     4.248354255291589e-18
 
-    σ′ is even, σ′(−x) = σ′(x), and it is the slope of σ:
+    σ′ is even, σ′(−h) = σ′(h), and it is the slope of σ:
 
     >>> sigmoid_prime(-3.0) == sigmoid_prime(3.0)
     True
@@ -216,36 +250,36 @@ def sigmoid_prime(x: npt.ArrayLike) -> float | FloatArray:
     >>> abs(numerical_gradient(sigmoid, 1.5) - sigmoid_prime(1.5)) < 1e-10
     True
     """
-    x_array = as_float("x", x)
-    return as_result(blockwise(_sigmoid_prime_block, x_array, _FLOAT64), x)
+    h_array = as_float("h", h)
+    return as_result(blockwise(_sigmoid_prime_block, h_array, _FLOAT64), h)
 
 
 @overload
-def log_sigmoid(x: float) -> float: ...
+def log_sigmoid(h: float) -> float: ...
 @overload
-def log_sigmoid(x: npt.NDArray[Any]) -> FloatArray: ...
+def log_sigmoid(h: npt.NDArray[Any]) -> FloatArray: ...
 @overload
-def log_sigmoid(x: npt.ArrayLike) -> float | FloatArray: ...
-def log_sigmoid(x: npt.ArrayLike) -> float | FloatArray:
-    r"""The logarithm of the sigmoid, log σ(x), without computing σ first.
+def log_sigmoid(h: npt.ArrayLike) -> FloatResult: ...
+def log_sigmoid(h: npt.ArrayLike) -> FloatResult:
+    r"""The logarithm of the sigmoid, log σ(h), without computing σ first.
 
     Parameters
     ----------
-    x : float or array_like of any shape
+    h : float or array_like of any shape
         Scores. ±inf and nan are allowed.
 
     Returns
     -------
-    float or ndarray of the shape of x
-        log σ(x) ≤ 0. A Python float for a scalar `x`.
+    float or ndarray of the shape of `h`
+        log σ(h) ≤ 0. A Python float for a scalar `h`.
 
     Notes
     -----
     $$\ln\sigma(h) = \min(h, 0) - \ln\bigl(1 + e^{-|h|}\bigr)$$
     <!-- check: equals log_sigmoid(h); h in [-800, 800]; rtol 1e-15 -->
 
-    ``log(sigmoid(x))`` loses digits once σ(x) rounds towards 1 (at x = 29 only
-    about 3 digits are right) and is −inf once σ(x) underflows; this form keeps full
+    ``log(sigmoid(h))`` loses digits once σ(h) rounds towards 1 (at h = 29 only
+    about 3 digits are right) and is −inf once σ(h) underflows; this form keeps full
     precision. The cross-entropy is built from it: −log σ(h) is the error of a
     confident score h for the label 1.
 
@@ -266,5 +300,5 @@ def log_sigmoid(x: npt.ArrayLike) -> float | FloatArray:
     >>> float(np.log(sigmoid(40.0)))
     0.0
     """
-    x_array = as_float("x", x)
-    return as_result(blockwise(_log_sigmoid_block, x_array, _FLOAT64), x)
+    h_array = as_float("h", h)
+    return as_result(blockwise(_log_sigmoid_block, h_array, _FLOAT64), h)

@@ -2,13 +2,15 @@ r"""The score h = W·x + b and the prediction ŷ = σ(h)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
 from mlmath import _validate as check
 from mlmath._scaled import error_bound, exponent, scale_back
 from mlmath._validate import FloatArray
-from mlmath.activation import sigmoid
+from mlmath.activation import _sigmoid_scalar, sigmoid
 
 
 def _score(W: FloatArray, x: FloatArray, b: FloatArray) -> FloatArray:
@@ -140,5 +142,23 @@ def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float
     >>> predict([2.0, -1.0], [[1.0, 2.0], [3.0, 0.0]], 0.0)
     array([0.5       , 0.99752738])
     """
-    h = score(W, x, b)
-    return sigmoid(h)
+    if type(W) in _PLAIN and type(x) in _PLAIN and type(b) in _PLAIN:
+        # One Python number each, as in the article's loops: plain float arithmetic
+        # gives the bits NumPy would (the same IEEE operations), twenty times faster.
+        h = _plain_score(W, x, b)  # type: ignore[arg-type]
+        if h is not None:
+            return _sigmoid_scalar(h)
+    return sigmoid(score(W, x, b))
+
+
+_PLAIN = (int, float)
+
+
+def _plain_score(W: float, x: float, b: float) -> float | None:
+    """W·x + b for Python numbers, or None where `score` must decide (an error, or an
+    overflow that its power-of-two scaling resolves)."""
+    try:
+        h = float(W) * float(x) + float(b)
+    except OverflowError:  # an int beyond the float range: score says so
+        return None
+    return h if math.isfinite(h) else None

@@ -62,13 +62,29 @@ def test_log_sigmoid_within_4_ulp_of_exact() -> None:
     ],
 )
 def test_float32_stays_float32_and_is_rounded_once(f: Any, exact_f: Any) -> None:
-    # Computed in float64 and rounded once, so within half a float32 ulp, plus the
-    # float64 error, a 2^−29 part of an ulp (a float32 kernel measured 2.5 ulp).
-    x = sample_points().astype(np.float32)
+    # Computed in float64 and rounded once: within half a float32 ulp plus the float64
+    # error (≤ 4 float64 ulp, a 2^−27 part of a float32 ulp), so within 0.5 + 1e-8.
+    x = np.concatenate([sample_points(), FLOAT32_MISSES]).astype(np.float32)
     got = f(x)
     assert got.dtype == np.float32
     errors = exact.ulp_errors(got, x, exact_f, dtype=np.float32)
-    assert errors.max() <= 0.5 + 1e-6, x[errors.argmax()]
+    assert errors.max() <= 0.5 + 1e-8, x[errors.argmax()]
+
+
+# Inputs that benchmarks/float32_scan.py finds not correctly rounded in float32: the
+# float64 σ lies within 2 float64 ulp of a float32 midpoint, and rounding it lands on
+# the other side. The first is the one the review found (0.5000001, not 0.50000006).
+FLOAT32_MISSES = [3.5762786865234375e-07, 8.344650268554688e-07, -1.7881393432617188e-07]
+
+
+def test_float32_double_rounding_is_real_and_bounded() -> None:
+    # The docstring promises 0.5 + 1e-8 ulp, not correct rounding: these inputs show
+    # why, and that the excess is that small.
+    x = np.array(FLOAT32_MISSES, np.float32)
+    errors = exact.ulp_errors(sigmoid(x), x, exact.sigmoid, dtype=np.float32)
+    assert (errors > 0.5).all()
+    assert (errors <= 0.5 + 1e-8).all()
+    assert sigmoid(np.float32(3.5762787e-07)) == np.float32(0.5000001)
 
 
 def test_special_values() -> None:
@@ -103,8 +119,87 @@ def test_article_value() -> None:
 
 def test_python_scalar_in_gives_python_float_out() -> None:
     for f in (sigmoid, sigmoid_prime, log_sigmoid):
-        for x in (2, 2.5, np.float64(2.5), np.float32(2.5), True):
+        for x in (2, 2.5, np.float64(2.5), True, 2**64):
             assert type(f(x)) is float
+
+
+def test_numpy_float32_scalar_in_gives_float32_out() -> None:
+    # A Python float would carry float32 rounding while looking like a float64 result.
+    for f in (sigmoid, sigmoid_prime, log_sigmoid):
+        got = f(np.float32(2.5))
+        assert type(got) is np.float32
+        assert got == f(np.array([2.5], np.float32))[0]
+    assert sigmoid(np.float32(2.5)) == np.float32(float(exact.sigmoid(2.5)))
+
+
+def test_float16_is_computed_and_returned_as_float32() -> None:
+    # The documented promotion (reference page): float16 has too few digits.
+    x = np.linspace(-5, 5, 11).astype(np.float16)
+    for f in (sigmoid, sigmoid_prime, log_sigmoid):
+        got = f(x)
+        assert got.dtype == np.float32
+        assert np.array_equal(got, f(x.astype(np.float32)))
+    assert type(sigmoid(np.float16(1.0))) is np.float32
+
+
+def test_python_ints_beyond_int64() -> None:
+    # 2**64 is an object to NumPy; float() converts it, and σ of it is 1.
+    assert sigmoid(2**64) == 1.0
+    assert sigmoid(-(2**64)) == 0.0
+    assert sigmoid([2**64, 0]).tolist() == [1.0, 0.5]
+    assert log_sigmoid([[2**70], [-(2**70)]]).tolist() == [[0.0], [-float(2**70)]]
+    for f in (sigmoid, sigmoid_prime, log_sigmoid):
+        for too_large in (10**400, [10**400, 1.0], [[1], [-(10**400)]]):
+            with pytest.raises(
+                ValueError, match=r"^h must be within the float64 range.* too large"
+            ):
+                f(too_large)
+
+
+def test_long_double_is_refused_by_name() -> None:
+    for f in (sigmoid, sigmoid_prime, log_sigmoid):
+        with pytest.raises(TypeError, match=r"^h must be float16, float32 or float64 numbers; got"):
+            f(np.ones(2, np.longdouble))
+
+
+def test_masked_arrays_are_refused_by_name() -> None:
+    for f in (sigmoid, sigmoid_prime, log_sigmoid):
+        with pytest.raises(TypeError, match=r"^h must be a plain array, not a masked array"):
+            f(np.ma.array([0.9, 0.1], mask=[0, 1]))
+
+
+def scalar_path_points() -> list[float]:
+    """Floats across every regime of σ, the tail edges and special values included."""
+    rng = np.random.default_rng(7)
+    edges = [-709.782712893384, -709.78, -708.4, -708.39, -707.78, -745.13, -745.14, 36.74]
+    near_edges = [float(v) for e in edges for v in np.nextafter(e, [-np.inf, np.inf])]
+    values = np.concatenate(
+        [
+            sample_points(),
+            rng.normal(0, 5, 200_000),
+            rng.uniform(-760, 760, 200_000),
+            -np.exp(rng.uniform(-40, 6.64, 100_000)),
+            np.exp(rng.uniform(-40, 6.64, 100_000)),
+            rng.uniform(-710, -705, 100_000),  # where the tail fix-up starts
+        ]
+    )
+    specials = [0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324, -5e-324, 1.8e308, -1.8e308]
+    return values.tolist() + edges + near_edges + specials
+
+
+def test_scalar_path_is_bit_identical_to_the_array_path() -> None:
+    # One Python float takes a math.exp path (20x faster); its bits must be the array
+    # path's, and every entry of an array must not depend on its neighbours.
+    points = scalar_path_points()
+    array_result = sigmoid(np.array(points))
+    one_by_one = np.array([sigmoid(np.array(v)) for v in points[:20_000]])
+    scalar_result = np.array([sigmoid(v) for v in points])
+    assert np.array_equal(scalar_result, array_result, equal_nan=True)
+    assert np.array_equal(one_by_one, array_result[:20_000], equal_nan=True)
+    shuffled = np.random.default_rng(0).permutation(len(points))
+    assert np.array_equal(
+        sigmoid(np.array(points)[shuffled]), array_result[shuffled], equal_nan=True
+    )
 
 
 def test_arrays_keep_shape_and_float_type() -> None:
@@ -188,12 +283,12 @@ def test_agrees_with_torch_values_and_autograd(torch: ModuleType) -> None:
 @pytest.mark.parametrize("bad", ["2.5", None, [1, "a"], 1 + 2j, {"x": 1}])
 def test_non_numbers_are_refused_by_name(bad: object) -> None:
     for f in (sigmoid, sigmoid_prime, log_sigmoid):
-        with pytest.raises(TypeError, match=r"^x must be a real number"):
+        with pytest.raises(TypeError, match=r"^h must be a real number"):
             f(bad)
 
 
 def test_ragged_input_is_refused_by_name() -> None:
-    with pytest.raises(ValueError, match=r"^x must be a number or a rectangular array"):
+    with pytest.raises(ValueError, match=r"^h must be a number or a rectangular array"):
         sigmoid([[1.0, 2.0], [3.0]])
 
 

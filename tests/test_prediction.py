@@ -87,3 +87,25 @@ def test_bad_shapes_and_values_are_named(W: object, x: object, b: object, messag
 def test_strings_are_refused() -> None:
     with pytest.raises(TypeError, match="W must be a real number"):
         predict("16", 0.38, 10)
+
+
+def test_plain_numbers_take_a_path_with_the_array_bits() -> None:
+    # Python numbers skip NumPy (20x faster in loops); the bits must be the array path's,
+    # overflowing and huge-int cases included (those fall back to it).
+    rng = np.random.default_rng(3)
+    W = rng.normal(0, 30, 20_000)
+    x = rng.normal(0, 10, 20_000)
+    b = rng.normal(0, 50, 20_000)
+    plain = [
+        predict(w, xi, bi) for w, xi, bi in zip(W.tolist(), x.tolist(), b.tolist(), strict=True)
+    ]
+    # The array path: score as NumPy computes it entry by entry, then the array σ.
+    arrays = [float(predict(w, np.array([xi]), bi)[0]) for w, xi, bi in zip(W, x, b, strict=True)]
+    assert plain == arrays
+    assert predict(16, 0.38, 10) == 0.9999998961169515
+    assert predict(1e200, 1e200, 0.0) == 1.0  # the product overflows: NumPy's path decides
+    assert predict(2**64, 1, -(2**64)) == 0.5
+    with pytest.raises(ValueError, match=r"^W must be within the float64 range"):
+        predict(10**400, 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"^x must contain only finite numbers"):
+        predict(1.0, math.inf, 0.0)
