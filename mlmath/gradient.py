@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from mlmath import _validate as check
 from mlmath._scaled import product
+from mlmath._train import one_pass
 from mlmath._validate import FloatArray
 from mlmath.activation import sigmoid, sigmoid_prime
 from mlmath.prediction import _checked_score
@@ -34,14 +35,15 @@ def error_gradient(
     Returns
     -------
     dE_dW : ndarray of shape (n,)
-        $\partial E / \partial w_i$ for each weight.
+        ∂E/∂wᵢ for each weight.
     dE_db : float
         $\partial E / \partial b$.
 
     Notes
     -----
-    For E = `cross_entropy` (y, `predict` (W, X, b)) the chain rule collapses, because
-    σ′ = σ(1 − σ) cancels the denominators of the logarithms' derivatives:
+    For E(W, b) = `cross_entropy` (y, `predict` (W, X, b)) the chain rule collapses,
+    because σ′ = σ(1 − σ) cancels the denominators of the logarithms' derivatives. With
+    μ running over the m data points and i over the n features:
 
     $$\frac{\partial E}{\partial h^\mu} = \frac{\hat{y}^\mu - y^\mu}{m}, \qquad
     \frac{\partial E}{\partial w_i} = \frac{1}{m}\sum_{\mu=1}^{m} (\hat{y}^\mu - y^\mu)\, x^\mu_i,
@@ -52,7 +54,16 @@ def error_gradient(
       derivative error_gradient(W, b, X, y)[1]
         of cross_entropy_from_logits(y, score(W, X, b)) by b @3 -->
 
-    with ŷ = σ(h) computed from the scores h = XW + b (no logarithm is formed).
+    with ŷ = σ(h) from the scores h = XW + b (no logarithm is formed). Once σ(h)
+    rounds to 1, ŷ − y computed as a difference is 0 for y = 1 although the exact
+    residual is −σ(−h); it is computed as
+
+    $$\hat{y} - y = (1 - y)\,\sigma(h) - y\,\sigma(-h),$$
+    <!-- check: equals error_gradient([0.0], h, [[1.0]], [y])[1]; rtol 1e-12 -->
+
+    whose two terms never cancel for the labels 0 and 1, so each residual is within
+    2 ulp of exact however confident the score. X is read once, in blocks of rows that
+    stay in the CPU cache (each block's scores, residuals and share of the gradient).
 
     Examples
     --------
@@ -74,24 +85,19 @@ def error_gradient(
     True
     """
     W_array, b_array, X_array, y_array = check.as_floats(("W", W), ("b", b), ("X", X), ("y", y))
-    check.training_set(X_array, y_array)
+    check.training_set(X_array, y_array, finite_X=False)
     check.require_ndim(y_array, "y", (1,), "a vector of shape (m,): one label per sample")
     check.weights_for(W_array, X_array)
-    check.scalar(b_array, "b")
-    residual = sigmoid(_checked_score(W_array, X_array, b_array)) - y_array
-    return _mean_gradient(X_array, residual), float(np.mean(residual))
+    bias = check.scalar(b_array, "b")
+    step = one_pass(
+        W_array, bias, X_array, y_array, gradient=True, error=False, on_overflow=_rescaled
+    )
+    return step.gradient, step.bias_gradient
 
 
-def _mean_gradient(X: FloatArray, residual: FloatArray) -> FloatArray:
-    """∂E/∂W = Xᵀ(ŷ − y)/m from the residuals ŷ − y: shared with training."""
-    # |ŷ − y| ≤ 1, so Σ |x (ŷ − y)| / m ≤ max |x|: dividing first keeps the exact
-    # value finite. Only rounding can carry it past the largest float (11 rows of it).
-    with np.errstate(over="ignore"):
-        gradient: FloatArray = X.T @ (residual / X.shape[0])
-    if not np.isfinite(gradient).all():
-        limit = np.abs(X).max()
-        gradient = np.clip(gradient, -limit, limit)
-    return gradient
+def _rescaled(W: FloatArray, X_b: FloatArray, b: float) -> FloatArray:
+    """Scores that overflowed, recomputed by `_checked_score`: ±inf only where exact."""
+    return _checked_score(W, X_b, np.asarray(b, W.dtype))
 
 
 def delta_rule_step(
@@ -159,7 +165,7 @@ def delta_rule_step(
             f"unit of W); got shape {y_array.shape}"
         )
     h = _checked_score(W_array, X_array, np.zeros((), W_array.dtype))
-    delta = (y_array - sigmoid(h)) * sigmoid_prime(h)
+    delta = _target_gap(y_array, h) * sigmoid_prime(h)
     return product(
         X_array.T,
         delta,
@@ -167,6 +173,18 @@ def delta_rule_step(
         "X, y and learn_rate give a step η Σ δ x whose terms exceed the largest float "
         "and cancel, so its size and sign are beyond float64: scale them down",
     )
+
+
+def _target_gap(y: FloatArray, h: FloatArray) -> FloatArray:
+    """y − σ(h) without cancellation: once σ(h) rounds to 1, y − σ(h) is 0 for y = 1
+    where the exact gap is σ(−h). With both σ(h) and σ(−h), y − σ(h) equals
+    y σ(−h) − (1 − y) σ(h), whose terms have one sign for every y outside (0, 1)."""
+    up, down = sigmoid(h), sigmoid(-h)
+    with np.errstate(over="ignore", invalid="ignore"):
+        gap: FloatArray = y * down - (1.0 - y) * up
+    # Targets near ±1.8e308 can carry the two terms past the largest float; there the
+    # plain difference has nothing to cancel.
+    return np.where(np.isfinite(gap), gap, y - up)
 
 
 def _as_number(value: object) -> float:
@@ -178,12 +196,12 @@ def _as_number(value: object) -> float:
 
 
 @overload
-def numerical_gradient(f: Callable[[float], Any], w: float, *, h: float = 1e-5) -> float: ...
+def numerical_gradient(f: Callable[[float], Any], w: float, *, eps: float = 1e-5) -> float: ...
 @overload
 def numerical_gradient(
-    f: Callable[[FloatArray], Any], w: npt.ArrayLike, *, h: float = 1e-5
+    f: Callable[[FloatArray], Any], w: npt.ArrayLike, *, eps: float = 1e-5
 ) -> FloatArray: ...
-def numerical_gradient(f: Callable[[Any], Any], w: Any, *, h: float = 1e-5) -> float | FloatArray:
+def numerical_gradient(f: Callable[[Any], Any], w: Any, *, eps: float = 1e-5) -> float | FloatArray:
     r"""The gradient of a scalar function by central differences, to check analytic ones.
 
     Parameters
@@ -192,23 +210,33 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, h: float = 1e-5) -> f
         A function of `w` that returns one number.
     w : float or array_like of any shape
         The point. Always evaluated in float64: gradient checks in float32 drown in rounding.
-    h : float, default 1e-5
-        The step (here h is a step size, not a score).
+    eps : float, default 1e-5
+        The relative step ε: entry wᵢ moves by δᵢ = ε · max(1, |wᵢ|) each way.
 
     Returns
     -------
-    float or ndarray of the shape of w
-        The estimated $\partial f / \partial w_i$.
+    float or ndarray of the shape of `w`
+        The estimated ∂f/∂wᵢ.
+
+    Raises
+    ------
+    ValueError
+        If wᵢ ± δᵢ rounds back to wᵢ (ε below about 1.1e-16): the difference would be
+        0/0 or plain noise.
 
     Notes
     -----
     $$\frac{\partial f}{\partial w_i} \approx
-    \frac{f(w + h e_i) - f(w - h e_i)}{2h}$$
+    \frac{f(w + \delta_i e_i) - f(w - \delta_i e_i)}{2\delta_i},
+    \qquad \delta_i = \epsilon \max(1, |w_i|)$$
     <!-- unchecked: an approximation, not an identity; the tests measure its error
       against error_gradient and mpmath -->
 
-    The error is O(h²) from truncation plus O(ε/h) from rounding; h = 1e-5 in float64
-    balances them at a relative error near 1e-10, far below the 1e-7 used in the tests.
+    The truncation error is about f‴ δ²/6 and the rounding error about u |f| / δ, with
+    u ≈ 1.1e-16 the unit roundoff of float64; ε = 1e-5 balances the two for smooth f
+    of moderate size, at a relative error near 1e-10. A step that scales with |wᵢ|
+    keeps that balance at any magnitude: a fixed step of 1e-5 at w = 1e11 moves w by
+    less than its own rounding, and at w = 1e12 not at all.
 
     Examples
     --------
@@ -217,21 +245,43 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, h: float = 1e-5) -> f
     >>> g = numerical_gradient(lambda w: float(w @ w), np.array([1.0, -2.0]))
     >>> bool(np.allclose(g, [2.0, -4.0]))
     True
+
+    Far from 0 the step grows with the point, and the slope of w² is still 2w:
+
+    >>> abs(numerical_gradient(lambda w: w ** 2, 1e12) / 2e12 - 1) < 1e-9
+    True
     """
     if not callable(f):
         raise TypeError(f"f must be a callable returning a number; got {check.describe(f)}")
-    step = check.positive_step(h, "h")
+    relative = check.positive_step(eps, "eps")
     point = check.as_float("w", w).astype(np.float64)
     check.require_finite(point, "w")
+    steps = relative * np.maximum(1.0, np.abs(point))
+    with np.errstate(over="ignore"):
+        ahead, behind = point + steps, point - steps
+    _require_moves(point, ahead, behind, relative)
     if point.ndim == 0 and not isinstance(w, np.ndarray):
-        x = float(point)
-        # Divide by the step actually taken: x + h and x − h are themselves rounded.
-        return (_as_number(f(x + step)) - _as_number(f(x - step))) / ((x + step) - (x - step))
+        up, down = float(ahead), float(behind)
+        # Divide by the step actually taken: w + δ and w − δ are themselves rounded.
+        return (_as_number(f(up)) - _as_number(f(down))) / (up - down)
     gradient = np.empty_like(point)
     for index in np.ndindex(point.shape):
         plus, minus = point.copy(), point.copy()
-        plus[index] += step
-        minus[index] -= step
-        taken = float(plus[index] - minus[index])
+        plus[index], minus[index] = ahead[index], behind[index]
+        taken = float(ahead[index] - behind[index])
         gradient[index] = (_as_number(f(plus)) - _as_number(f(minus))) / taken
     return gradient
+
+
+def _require_moves(point: FloatArray, ahead: FloatArray, behind: FloatArray, eps: float) -> None:
+    """w ± δ must differ from w and stay finite, or the difference quotient is noise."""
+    stuck = (ahead == point) | (behind == point) | ~np.isfinite(ahead) | ~np.isfinite(behind)
+    if stuck.any():
+        where = np.argwhere(stuck)[0] if point.ndim else ()
+        at = f" at index {tuple(int(i) for i in where)}" if point.ndim else ""
+        value = float(point[tuple(where)])
+        raise ValueError(
+            f"eps={eps!r} gives a step that w{at} = {value!r} cannot take: w ± eps·max(1, |w|) "
+            f"rounds back to w or leaves the float range; use a larger eps (1e-5 is usual) "
+            f"or a point within the float range"
+        )

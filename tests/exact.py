@@ -46,3 +46,21 @@ def ulp_errors(
         ulp = float(np.spacing(dtype(abs(float(e))))) or tiny
         errors.append(float(abs(mpmath.mpf(float(g)) - e)) / max(ulp, tiny))
     return np.array(errors)
+
+
+def ulp_distances(
+    got: Iterable[float], exact_values: Iterable[mpmath.mpf], dtype: type = np.float64
+) -> np.ndarray:
+    """|got − exact| in ulp of the exact value rounded to ``dtype``, for given exact values."""
+    values = list(exact_values)
+    return ulp_errors(got, range(len(values)), lambda i: values[int(i)], dtype)
+
+
+def sigmoid_minus(y: float, h: float) -> mpmath.mpf:
+    """σ(h) − y, the residual of the cross-entropy gradient, to 300 bits.
+
+    Written as (1 − y) σ(h) − y σ(−h), equal in exact arithmetic: at 300 bits the plain
+    difference would itself cancel for y = 1 and h beyond about 210.
+    """
+    y = mpmath.mpf(y)
+    return (1 - y) * sigmoid(h) - y * sigmoid(-h)

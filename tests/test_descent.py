@@ -72,16 +72,63 @@ def test_converges_to_the_minimum() -> None:
 
 
 @FAST
-@given(st.integers(0, 10_000), st.integers(2, 30), st.integers(1, 4), st.floats(0.05, 1.0))
-def test_errors_never_increase_at_or_below_one_over_l(
+@given(st.integers(0, 10_000), st.integers(2, 200), st.integers(1, 4), st.floats(0.05, 2.0))
+def test_errors_rise_only_by_rounding_at_or_below_two_over_l(
     seed: int, m: int, n: int, fraction: float
 ) -> None:
+    # The descent lemma forbids any rise for η ≤ 2/L in exact arithmetic. In floating
+    # point E ticks up by rounding once converged: the docstring says a few ulp of E,
+    # and this holds it to 8 ulp over long runs.
     rng = np.random.default_rng(seed)
     X = rng.normal(scale=rng.uniform(0.1, 10), size=(m, n))
     y = rng.integers(0, 2, m).astype(float)
-    fit = gradient_descent(X, y, learn_rate=fraction / lipschitz_constant(X), epochs=50)
-    # The descent lemma promises no increase; E itself is only known to about 1e-15.
-    assert (np.diff(fit.errors) <= 4e-16 * fit.errors[:-1] + 1e-300).all()
+    fit = gradient_descent(X, y, learn_rate=fraction / lipschitz_constant(X), epochs=400)
+    rises = np.diff(fit.errors)
+    assert (rises <= 8 * np.spacing(fit.errors[:-1])).all()
+
+
+def test_rounding_rises_do_happen_after_convergence() -> None:
+    # So "never rises, not even once" is false in floating point (the docstring says so):
+    # at η = 1/L a converged run ticks up now and then, by at most a few ulp of E.
+    X, y = data(3, m=200)
+    fit = gradient_descent(X, y, learn_rate=1 / lipschitz_constant(X), epochs=3000)
+    rises = np.diff(fit.errors)
+    assert (rises > 0).sum() > 0
+    assert (rises <= 8 * np.spacing(fit.errors[:-1])).all()
+
+
+def test_many_blocks_give_the_textbook_step() -> None:
+    # X spans several cache blocks (rows of 2,400 bytes, blocks of 1 MiB): the fused
+    # pass must equal the plain two-pass formula, residuals and losses included.
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(3000, 300))
+    y = rng.uniform(0, 1, 3000)
+    W, b = rng.normal(scale=0.1, size=300), 0.3
+    h = X @ W + b
+    p = 1 / (1 + np.exp(-h))
+    dW, db = error_gradient(W, b, X, y)
+    assert np.allclose(dW, X.T @ (p - y) / 3000, rtol=1e-12, atol=1e-15)
+    assert db == pytest.approx(float(np.mean(p - y)), rel=1e-12)
+    fit = gradient_descent(X, y, learn_rate=0.1, epochs=1, weights=W, bias=b)
+    loss = np.logaddexp(0, h) - y * h
+    assert fit.errors[0] == pytest.approx(float(np.mean(loss)), rel=1e-13)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_a_bad_entry_of_x_is_found_through_its_score(bad: float) -> None:
+    # X is not scanned beforehand: its score must reveal it, even where its weight is 0
+    # (0 · inf is nan), and the message names its index in the whole X.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(5000, 300))
+    X[4321, 7] = bad
+    W = rng.normal(size=300)
+    W[7] = 0.0
+    y = rng.integers(0, 2, 5000).astype(float)
+    message = rf"^X must contain only finite numbers; got {bad} at index \(4321, 7\)$"
+    with pytest.raises(ValueError, match=message):
+        error_gradient(W, 0.0, X, y)
+    with pytest.raises(ValueError, match=message):
+        gradient_descent(X, y, learn_rate=0.1, epochs=3, weights=W)
 
 
 @FAST

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from types import ModuleType
 
+import exact
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,6 +16,7 @@ from mlmath import (
     cross_entropy_from_logits,
     delta_rule_step,
     error_gradient,
+    gradient_descent,
     numerical_gradient,
     score,
     sigmoid,
@@ -104,6 +107,98 @@ def test_delta_rule_matches_torch_autograd(torch: ModuleType) -> None:
     )
 
 
+# Scores where σ(h) rounds to 1 (or σ(−h) to 1): the residual σ(h) − y must keep its
+# digits there, for the labels 0 and 1 and for soft labels.
+SATURATED = [36.74, 37.42994775023705, 40.0, 100.0, 500.0, 709.0, 744.0, 745.1]
+SATURATED = SATURATED + [-h for h in SATURATED]
+LABELS = [0.0, 1.0, 0.25, 0.9999999999, 1e-10]
+
+
+def test_the_reported_saturated_gradient() -> None:
+    dW, db = error_gradient([1.0], 0.0, [[37.42994775023705]], [1])
+    # It returned (0, 0). The residual is correctly rounded here; the product with x
+    # rounds once more, so ∂E/∂W is within 1 ulp of the correctly rounded value.
+    assert db == -5.5511151231257758e-17
+    assert abs(dW[0] - -2.0777794901414848e-15) <= np.spacing(2.0777794901414848e-15)
+
+
+@pytest.mark.parametrize("y", LABELS)
+def test_error_gradient_at_saturated_scores_against_mpmath(y: float) -> None:
+    # One sample with x = h (W = 1, b = 0): dE/db = σ(h) − y and dE/dw = (σ(h) − y)·h.
+    got_b, got_W = [], []
+    for h in SATURATED:
+        dW, db = error_gradient([1.0], 0.0, [[h]], [y])
+        got_b.append(db)
+        got_W.append(float(dW[0]))
+    residuals = [exact.sigmoid_minus(y, h) for h in SATURATED]
+    assert exact.ulp_distances(got_b, residuals).max() <= 2.0
+    # (σ(h) − y)·h rounds twice. Where σ(h) − y is subnormal (h < −708) its rounding
+    # is absolute, up to two subnormal steps of 5e-324 (exp, then the division), and
+    # the product multiplies it by |h|.
+    for got, r, h in zip(got_W, residuals, SATURATED, strict=True):
+        want = r * mpmath.mpf(h)
+        allowed = 2.5 * np.spacing(abs(float(want))) + abs(h) * mpmath.mpf(2) ** -1073
+        assert abs(mpmath.mpf(got) - want) <= allowed, (h, got, want)
+
+
+@pytest.mark.parametrize("y", LABELS)
+def test_delta_rule_at_saturated_scores_against_mpmath(y: float) -> None:
+    # x = 1, W = h: ΔW = η (y − σ(h)) σ′(h), with y − σ(h) = y σ(−h) − (1 − y) σ(h).
+    got = [float(delta_rule_step([h], [[1.0]], [y], learn_rate=1.0)[0]) for h in SATURATED]
+    want = [-exact.sigmoid_minus(y, h) * exact.sigmoid_prime(h) for h in SATURATED]
+    assert exact.ulp_distances(got, want).max() <= 6.0
+
+
+def test_delta_rule_targets_near_the_largest_float_stay_finite() -> None:
+    step = delta_rule_step([0.0], [[1.0]], [-1.7e308], learn_rate=1e-300)
+    assert np.isfinite(step).all()
+    assert step[0] == pytest.approx(1e-300 * (-1.7e308 - 0.5) * 0.25, rel=1e-15)
+
+
+@pytest.mark.parametrize("y", LABELS)
+def test_one_epoch_at_saturated_scores_against_mpmath(y: float) -> None:
+    # x = 1, W = h, b = 0: E is recorded at h, and one epoch moves b to −η (σ(h) − y).
+    fits = [
+        gradient_descent([[1.0]], [y], learn_rate=0.5, epochs=1, weights=[h]) for h in SATURATED
+    ]
+    want_steps = [-mpmath.mpf(0.5) * exact.sigmoid_minus(y, h) for h in SATURATED]
+    assert exact.ulp_distances([fit.bias for fit in fits], want_steps).max() <= 2.0
+    want_E = [exact.logit_loss(y, h) for h in SATURATED]
+    assert exact.ulp_distances([float(fit.errors[0]) for fit in fits], want_E).max() <= 2.0
+
+
+def test_numerical_gradient_step_grows_with_the_point() -> None:
+    # A fixed step of 1e-5 gave 137438953472.0 (31% off) at 1e11 and divided by zero
+    # at 1e12; the step ε·max(1, |w|) keeps the relative accuracy at any magnitude.
+    for w in (1e11, 1e12, 1e150, -3e15):
+        assert numerical_gradient(lambda v: v**2, w) == pytest.approx(2 * w, rel=1e-9)
+    mixed = np.array([1e11, -1e12])
+    g = numerical_gradient(lambda v: float(np.sum(v**2)), mixed)
+    assert np.allclose(g, 2 * mixed, rtol=1e-9, atol=0)
+
+
+def test_numerical_gradient_accuracy_follows_the_step() -> None:
+    # The docstring: truncation ~ δ², rounding ~ u/δ; near 1e-10 at the default step.
+    for f, df, w in ((math.sin, math.cos, 0.7), (math.exp, math.exp, -1.3), (math.atan, None, 2.0)):
+        slope = df(w) if df else 1 / (1 + w * w)
+        default = abs(numerical_gradient(f, w) / slope - 1)
+        coarse = abs(numerical_gradient(f, w, eps=1e-2) / slope - 1)
+        fine = abs(numerical_gradient(f, w, eps=1e-13) / slope - 1)
+        assert default < 1e-9
+        assert coarse > 100 * default
+        assert fine > 10 * default
+
+
+def test_numerical_gradient_refuses_a_step_that_rounds_away() -> None:
+    with pytest.raises(ValueError, match=r"^eps=1e-17 gives a step that w = 1.0 cannot take"):
+        numerical_gradient(math.sin, 1.0, eps=1e-17)
+    # 0.5 ± 1e-16 still moves (finer floats below 1); 1 + 1e-16 rounds back to 1.
+    with pytest.raises(ValueError, match=r"w at index \(1,\) = 1.0 cannot take"):
+        numerical_gradient(lambda v: float(np.sum(v)), np.array([0.5, 1.0]), eps=1e-16)
+    with pytest.raises(ValueError, match=r"leaves the float range"):
+        numerical_gradient(math.sin, 1.7e308, eps=0.1)
+
+
 def test_numerical_gradient_of_known_functions() -> None:
     assert numerical_gradient(math.sin, 0.3) == pytest.approx(math.cos(0.3), rel=1e-9)
     w = np.array([[1.0, -2.0], [0.5, 3.0]])
@@ -116,9 +211,9 @@ def test_numerical_gradient_of_known_functions() -> None:
     [
         (lambda: numerical_gradient(3, 1.0), TypeError, r"f must be a callable"),
         (
-            lambda: numerical_gradient(math.sin, 1.0, h=0),
+            lambda: numerical_gradient(math.sin, 1.0, eps=0),
             ValueError,
-            r"h must be a positive finite number; got 0.0",
+            r"eps must be a positive finite number; got 0.0",
         ),
         (
             lambda: numerical_gradient(lambda w: w, np.ones(2)),
