@@ -56,6 +56,7 @@ screenshots: build
 
 bench: setup
 	$(BIN)/python benchmarks/kernels.py
+	$(BIN)/python benchmarks/training.py
 
 # Page weight, paint timings and Lighthouse scores per page (Lighthouse has its own lock).
 bench-pages: build

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import machine
 import mpmath
 import numpy as np
 import scipy.special
@@ -86,6 +87,7 @@ def main() -> None:
     labels = rng.integers(0, 2, SIZE).astype(np.float64)
     if torch is not None:
         torch_threads = torch.get_num_threads()
+    print(machine.describe())
     print(f"n = {SIZE:.0e} values, best of {REPEATS}; ulp: max error on {SAMPLE} values vs mpmath")
     print(f"{'kernel (mlmath vs peer)':<58} {'ours ms':>9} {'peer ms':>9} {'ratio':>7}", end="")
     print(f" {'ulp ours':>8} {'ulp peer':>8}")

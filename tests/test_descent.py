@@ -98,7 +98,7 @@ def test_rounding_rises_do_happen_after_convergence() -> None:
 
 
 def test_many_blocks_give_the_textbook_step() -> None:
-    # X spans several cache blocks (rows of 2,400 bytes, blocks of 1 MiB): the fused
+    # X spans several cache blocks (rows of 2,400 bytes, blocks of 2 MiB): the fused
     # pass must equal the plain two-pass formula, residuals and losses included.
     rng = np.random.default_rng(9)
     X = rng.normal(size=(3000, 300))
