@@ -211,7 +211,7 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, eps: float = 1e-5) ->
     w : float or array_like of any shape
         The point. Always evaluated in float64: gradient checks in float32 drown in rounding.
     eps : float, default 1e-5
-        The relative step ε: entry wᵢ moves by δᵢ = ε · max(1, |wᵢ|) each way.
+        The relative step ε: entry wᵢ moves by εᵢ = ε · max(1, |wᵢ|) each way.
 
     Returns
     -------
@@ -221,22 +221,24 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, eps: float = 1e-5) ->
     Raises
     ------
     ValueError
-        If wᵢ ± δᵢ rounds back to wᵢ (ε below about 1.1e-16): the difference would be
-        0/0 or plain noise.
+        If wᵢ ± εᵢ rounds back to wᵢ (ε below about 1.1e-16) or leaves the float
+        range: the difference would be 0/0 or plain noise.
 
     Notes
     -----
     $$\frac{\partial f}{\partial w_i} \approx
-    \frac{f(w + \delta_i e_i) - f(w - \delta_i e_i)}{2\delta_i},
-    \qquad \delta_i = \epsilon \max(1, |w_i|)$$
+    \frac{f(w + \epsilon_i e_i) - f(w - \epsilon_i e_i)}{2\epsilon_i},
+    \qquad \epsilon_i = \epsilon \max(1, |w_i|)$$
     <!-- unchecked: an approximation, not an identity; the tests measure its error
       against error_gradient and mpmath -->
 
-    The truncation error is about f‴ δ²/6 and the rounding error about u |f| / δ, with
-    u ≈ 1.1e-16 the unit roundoff of float64; ε = 1e-5 balances the two for smooth f
+    with eᵢ the i-th unit vector. The truncation error is about f‴ εᵢ²/6 and the
+    rounding error about u |f| / εᵢ, with u ≈ 1.1e-16 the unit roundoff of float64:
+    a larger ε trades rounding for truncation. ε = 1e-5 balances the two for smooth f
     of moderate size, at a relative error near 1e-10. A step that scales with |wᵢ|
-    keeps that balance at any magnitude: a fixed step of 1e-5 at w = 1e11 moves w by
-    less than its own rounding, and at w = 1e12 not at all.
+    keeps that balance at any magnitude: a fixed step of 1e-5 is below the spacing of
+    floats near 1e11 (1.5e-5), so the step taken is rounded (31% off), and near 1e12
+    w ± 1e-5 is w itself (0/0).
 
     Examples
     --------

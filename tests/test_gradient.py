@@ -141,6 +141,23 @@ def test_error_gradient_at_saturated_scores_against_mpmath(y: float) -> None:
         assert abs(mpmath.mpf(got) - want) <= allowed, (h, got, want)
 
 
+def test_residual_within_2_ulp_for_labels_0_and_1_at_every_score() -> None:
+    # The error_gradient docstring's promise, over scores of every size: with W = 0,
+    # x = 1 and b = h, dE/db is the residual σ(h) − y itself.
+    rng = np.random.default_rng(8)
+    h = np.concatenate(
+        [
+            rng.normal(0, 5, 600),
+            rng.uniform(-60, 60, 600),
+            np.exp(rng.uniform(-30, 6.62, 600)) * rng.choice([-1.0, 1.0], 600),
+        ]
+    )
+    y = rng.integers(0, 2, h.size).astype(float)
+    got = [error_gradient([0.0], hi, [[1.0]], [yi])[1] for hi, yi in zip(h, y, strict=True)]
+    want = [exact.sigmoid_minus(yi, hi) for hi, yi in zip(h.tolist(), y.tolist(), strict=True)]
+    assert exact.ulp_distances(got, want).max() <= 2.0
+
+
 @pytest.mark.parametrize("y", LABELS)
 def test_delta_rule_at_saturated_scores_against_mpmath(y: float) -> None:
     # x = 1, W = h: ΔW = η (y − σ(h)) σ′(h), with y − σ(h) = y σ(−h) − (1 − y) σ(h).
