@@ -74,7 +74,37 @@ def row(
     )
 
 
+def scalar_calls() -> None:
+    """One Python number per call, as readers loop: µs per call against plain math.
+
+    Goal: at most 2 µs for sigmoid and predict on Python floats.
+    """
+    import math
+    import timeit
+
+    values = [float(v) for v in np.random.default_rng(1).normal(0, 5, 1000)]
+
+    def per_call(f: Callable[[float], object]) -> float:
+        def run() -> None:
+            for v in values:
+                f(v)
+
+        return min(timeit.repeat(run, number=1, repeat=REPEATS * 3)) / len(values)
+
+    plain = per_call(lambda v: 1 / (1 + math.exp(-v)))
+    for name, f in (
+        ("sigmoid(h)", mlmath.sigmoid),
+        ("predict(W, x, b)", lambda v: mlmath.predict(0.7, v, 0.1)),
+    ):
+        ours = per_call(f)
+        print(
+            f"{name + ' on a Python float':<58} {ours * 1e6:7.2f} µs per call (goal <= 2); "
+            f"1/(1 + math.exp(-h)) {plain * 1e6:.2f} µs"
+        )
+
+
 def main() -> None:
+    scalar_calls()
     try:
         import torch
     except ImportError:  # torch is an optional peer

@@ -56,13 +56,6 @@ def sigmoid_pair(h: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     return np.where(positive, big, small), np.where(positive, small, big), e
 
 
-def residual(h: FloatArray, y: FloatArray) -> FloatArray:
-    """σ(h) − y, without cancellation for every y in [0, 1] and every finite h."""
-    up, down, _ = sigmoid_pair(h)
-    r: FloatArray = (1.0 - y) * up - y * down
-    return r
-
-
 def losses(h: FloatArray, y: FloatArray, e: FloatArray | None = None) -> FloatArray:
     """The cross-entropy ℓ(y, h) of each sample, every term ≥ 0 (see the module)."""
     if e is None:
