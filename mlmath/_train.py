@@ -20,6 +20,7 @@ $$\ell(y, h) = (1 - y)\max(h, 0) + y\max(-h, 0) + \ln\bigl(1 + e^{-|h|}\bigr)$$
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -122,9 +123,9 @@ class _MeanParts:
 
     def add(self, block: FloatArray) -> None:
         with np.errstate(over="ignore"):
-            part = float(np.sum(block)) / self.m
+            part = float(block.sum()) / self.m
             if np.isinf(part):
-                part = float(np.sum(block / self.m))
+                part = float((block / self.m).sum())
             self.total += part
         self.largest = max(self.largest, float(block.max()))
 
@@ -172,7 +173,7 @@ def one_pass(
             h += b
             # A sum is one cheap pass; only where it is not finite (a non-finite
             # score, or finite scores whose sum overflows) look closer.
-            if not np.isfinite(np.sum(h)) and not np.isfinite(h).all():
+            if not math.isfinite(h.sum()) and not np.isfinite(h).all():
                 _name_nonfinite_entry(X_b, rows.start)
                 h = on_overflow(W, X_b, b)
             loss, r = kernel.block(h, y[rows], loss=error, residual=gradient)
@@ -180,7 +181,7 @@ def one_pass(
                 parts.add(loss)
             if gradient:
                 r /= m  # |r| ≤ 1, so Σ |x r| / m ≤ max |x|: the exact value is finite
-                bias_sum += float(np.sum(r))
+                bias_sum += float(r.sum())
                 g += r @ X_b
     if not np.isfinite(g).all():
         # Only rounding can carry Σ x r / m past the largest float (|r| ≤ 1).
