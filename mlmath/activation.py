@@ -157,7 +157,8 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
     A float32 result is the float64 one rounded once: within 0.5 + 10⁻⁸ float32 ulp,
     and correctly rounded except where the exact value lies within a few float64 ulp
     of a float32 rounding boundary (an exhaustive scan of [−104, 17], where σ is
-    neither 0 nor 1 in float32, finds 67 such inputs).
+    neither 0 nor 1 in float32, finds 66 such inputs among 2.2e9, the worst
+    0.5 + 2.7e-9 ulp off, at h = −1.5676022e−05).
 
     One Python float takes a path with ``math.exp`` that gives the same bits as the
     array path, about twenty times faster than a NumPy call.

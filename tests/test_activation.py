@@ -71,10 +71,19 @@ def test_float32_stays_float32_and_is_rounded_once(f: Any, exact_f: Any) -> None
     assert errors.max() <= 0.5 + 1e-8, x[errors.argmax()]
 
 
-# Inputs that benchmarks/float32_scan.py finds not correctly rounded in float32: the
+# Some of the 66 inputs (of 2.2e9 float32 in [−105, 18]) that benchmarks/float32_scan.py
+# finds not correctly rounded in float32, in 41 minutes on a shared two-core machine: the
 # float64 σ lies within 2 float64 ulp of a float32 midpoint, and rounding it lands on
 # the other side. The first is the one the review found (0.5000001, not 0.50000006).
-FLOAT32_MISSES = [3.5762786865234375e-07, 8.344650268554688e-07, -1.7881393432617188e-07]
+FLOAT32_MISSES = [
+    3.5762786865234375e-07,
+    8.344650268554688e-07,
+    1.3709068298339844e-05,
+    -1.7881393432617188e-07,
+    -7.569789886474609e-06,
+    -1.5676021575927734e-05,  # the worst: 0.5 + 2.7e-9 ulp
+    -0.001117885229177773,
+]
 
 
 def test_float32_double_rounding_is_real_and_bounded() -> None:
