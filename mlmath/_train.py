@@ -13,9 +13,10 @@ Residuals and losses are computed from e = e^(−|h|) ≤ 1, which neither overf
 cancels: σ(|h|) = 1/(1 + e), σ(−|h|) = e/(1 + e), and with both σ(h) and σ(−h) at
 hand every difference becomes a sum of terms of one sign:
 
-$$\sigma(h) - y = (1 - y)\,\sigma(h) - y\,\sigma(-h)$$
+    σ(h) − y = (1 − y)·σ(h) − y·σ(−h)
+    ℓ(y, h) = (1 − y)·max(h, 0) + y·max(−h, 0) + ln(1 + e^(−|h|))
 
-$$\ell(y, h) = (1 - y)\max(h, 0) + y\max(-h, 0) + \ln\bigl(1 + e^{-|h|}\bigr)$$
+(the docstrings of `error_gradient` and `cross_entropy_from_logits` show them in TeX).
 """
 
 from __future__ import annotations
