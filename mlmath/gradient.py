@@ -48,7 +48,7 @@ def error_gradient(
     $$\frac{\partial E}{\partial h^\mu} = \frac{\hat{y}^\mu - y^\mu}{m}, \qquad
     \frac{\partial E}{\partial w_i} = \frac{1}{m}\sum_{\mu=1}^{m} (\hat{y}^\mu - y^\mu)\, x^\mu_i,
     \qquad \frac{\partial E}{\partial b} = \frac{1}{m}\sum_{\mu=1}^{m} (\hat{y}^\mu - y^\mu)$$
-    <!-- check: rtol 1e-10;
+    <!-- check: rtol 1e-13;
       derivative error_gradient(W, b, X, y)[0][i]
         of cross_entropy_from_logits(y, score(W, X, b)) by W[i] @2;
       derivative error_gradient(W, b, X, y)[1]
@@ -133,7 +133,7 @@ def delta_rule_step(
     $$\Delta w_{ij} = -\eta \frac{\partial E}{\partial w_{ij}}
     = \eta \sum_{\mu} \delta^{\mu}_j \, x^{\mu}_i, \qquad
     \delta^\mu_j = \bigl(y^\mu_j - \hat{y}^\mu_j\bigr)\, \sigma'\bigl(h^\mu_j\bigr)$$
-    <!-- check: defines @1; defines @2; rtol 1e-10;
+    <!-- check: defines @1; defines @2; rtol 1e-13;
       equals delta_rule_step(W, X, y, learn_rate=eta)[i, j] -->
 
     Examples
