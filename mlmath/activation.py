@@ -141,7 +141,7 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
 
     Returns
     -------
-    float or ndarray of the shape of `h`
+    float or ndarray of the shape of h
         σ(h). A Python float for a Python number, a NumPy float32 for a NumPy float32;
         float32 input stays float32 (computed in float64 and rounded once).
 
@@ -150,9 +150,9 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
     $$\sigma(h) = \frac{1}{1 + e^{-h}}$$
     <!-- check: equals sigmoid(h); h in [-800, 800]; rtol 1e-15 -->
 
-    The textbook formula overflows for h < −709.78, where e^(−h) exceeds the largest
+    The textbook formula overflows for $h < -709.78$, where $e^{-h}$ exceeds the largest
     float and σ(h) comes out as 0 (as in ``scipy.special.expit``). Here σ is computed as
-    1/(1 + e^(−h)) with the rounding error of the sum carried along, and the deep
+    $1/(1 + e^{-h})$ with the rounding error of the sum carried along, and the deep
     negative tail as σ(h) = e^h, so every finite h is within 2 ulp of the exact value.
     A float32 result is the float64 one rounded once: within 0.5 + 10⁻⁸ float32 ulp,
     and correctly rounded except where the exact value lies within a few float64 ulp
@@ -212,7 +212,7 @@ def sigmoid_prime(h: npt.ArrayLike) -> FloatResult:
 
     Returns
     -------
-    float or ndarray of the shape of `h`
+    float or ndarray of the shape of h
         σ′(h), at most 1/4 (at h = 0). A Python float for a scalar `h`.
 
     Notes
@@ -223,8 +223,8 @@ def sigmoid_prime(h: npt.ArrayLike) -> FloatResult:
     <!-- check: derivative sigmoid_prime(h) of sigmoid(h) by h; h in [-40, 40]; rtol 1e-15 -->
 
     but the code does not use it: for h ≥ 36.74 the float σ(h) is exactly 1, so
-    1 − σ(h) is 0 and the product says the slope is 0 when it is about e^(−h).
-    The same quantity written with e = e^(−|h|),
+    1 − σ(h) is 0 and the product says the slope is 0 when it is about $e^{-h}$.
+    The same quantity written with $e = e^{-|h|}$,
 
     $$\sigma'(h) = \frac{e^{-|h|}}{\bigl(1 + e^{-|h|}\bigr)^2},$$
     <!-- check: equals sigmoid_prime(h); h in [-745, 745]; rtol 1e-15 -->
@@ -236,7 +236,7 @@ def sigmoid_prime(h: npt.ArrayLike) -> FloatResult:
     >>> sigmoid_prime(0)
     0.25
 
-    The textbook product gives 0 at h = 40; the true slope is e^(−40):
+    The textbook product gives 0 at h = 40; the true slope is $e^{-40}$:
 
     >>> sigmoid(40.0) * (1 - sigmoid(40.0))
     0.0
@@ -271,7 +271,7 @@ def log_sigmoid(h: npt.ArrayLike) -> FloatResult:
 
     Returns
     -------
-    float or ndarray of the shape of `h`
+    float or ndarray of the shape of h
         log σ(h) ≤ 0. A Python float for a scalar `h`.
 
     Notes

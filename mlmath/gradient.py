@@ -35,7 +35,7 @@ def error_gradient(
     Returns
     -------
     dE_dW : ndarray of shape (n,)
-        ∂E/∂wᵢ for each weight.
+        $\partial E / \partial w_i$ for each weight.
     dE_db : float
         $\partial E / \partial b$.
 
@@ -215,8 +215,8 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, eps: float = 1e-5) ->
 
     Returns
     -------
-    float or ndarray of the shape of `w`
-        The estimated ∂f/∂wᵢ.
+    float or ndarray of the shape of w
+        The estimated $\partial f / \partial w_i$.
 
     Raises
     ------
