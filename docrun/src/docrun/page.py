@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from docrun import equations, figures
+from docrun import equations, figures, interactive
 from docrun.blocks import (
     ALLOWED_FENCES,
     PYCON,
@@ -58,9 +58,9 @@ def _placeholder(path: str, number: int) -> str:
 
 
 def insert_figures(html: str, figures_by_placeholder: dict[str, str]) -> str:
-    """Put each figure's SVG where its placeholder comment landed in the HTML."""
-    for placeholder, svg in figures_by_placeholder.items():
-        html = html.replace(placeholder, f'<figure class="docrun-figure">{svg}</figure>')
+    """Put each figure's HTML where its placeholder comment landed in the page."""
+    for placeholder, figure_html in figures_by_placeholder.items():
+        html = html.replace(placeholder, figure_html)
     return html
 
 
@@ -131,12 +131,15 @@ def _run_script(fence: Fence, path: str, namespace: Namespace, result: PageResul
     except figures.FigureError as error:
         result.failures.append(str(error))
         svgs = []
+    made = [f'<figure class="docrun-figure">{svg}</figure>' for svg in svgs]
+    # Interactive figures (docrun.interactive) the block showed, after its static ones.
+    made += interactive.take_figures()
     # Printed Markdown and figures follow the code, at the block's own indentation so they
     # stay inside an admonition or tab.
     extra = outcome.stdout.rstrip("\n").split("\n") if outcome.stdout.strip() else []
-    for svg in svgs:
+    for figure_html in made:
         placeholder = _placeholder(path, len(result.figures) + 1)
-        result.figures[placeholder] = svg
+        result.figures[placeholder] = figure_html
         extra += ["", placeholder]
     if extra:
         shown += [""] + [fence.indent + line if line.strip() else "" for line in extra] + [""]
@@ -160,6 +163,7 @@ def _page_state() -> Iterator[None]:
             else:
                 numpy.set_printoptions()
         figures.reset()
+        interactive.take_figures()  # a figure shown outside a python run block is dropped
 
 
 def check_page(
