@@ -412,7 +412,9 @@ class Figure:
         texts = [_minus(fmt.format(float(v))) for v in array.ravel()]
         default = tuple(self.sliders[k].default for k in axes)
         shown = texts[int(np.ravel_multi_index(default, sizes))] if sizes else texts[0]
-        self.readouts.append((label, f'<span id="{element}" class="mlfig-value">{shown}</span>'))
+        self.readouts.append(
+            (label, f'<span id="{element}" class="mlfig-value">{html.escape(shown)}</span>')
+        )
         if sizes:
             self.parts.append(_Part(element, "text", axes, texts))
 
@@ -442,9 +444,9 @@ class Figure:
             f"{html.escape(s.label)}</label>"
             f'<input type="range" id="{self.name}-{s.name}" min="0" max="{len(s.text) - 1}" '
             f'step="1" value="{s.default}" '
-            f'aria-valuetext="{html.escape(s.symbol)} = {s.text[s.default]}">'
+            f'aria-valuetext="{html.escape(f"{s.symbol} = {s.text[s.default]}", quote=True)}">'
             f'<output id="{self.name}-{s.name}-value" for="{self.name}-{s.name}">'
-            f"{s.text[s.default]}</output></div>"
+            f"{html.escape(s.text[s.default])}</output></div>"
             for s in self.sliders
         )
         readouts = "".join(
