@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mkdocs.config import config_options
@@ -20,7 +22,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from docrun import equations
+from docrun import equations, page_notebooks
 from docrun.blocks import markdown_first_line
 from docrun.docstrings import display_path
 from docrun.notebook import absolute_links
@@ -37,6 +39,8 @@ class DocrunConfig(Config):  # type: ignore[no-untyped-call]
     # not checked. `library` is the package their bindings call.
     symbols = config_options.Optional(config_options.Type(str))
     library = config_options.Type(str, default="mlmath")
+    # Each page with examples also becomes an executed notebook, offered for download.
+    notebooks = config_options.Type(bool, default=False)
 
 
 def forget_modules(packages: list[str]) -> None:
@@ -57,6 +61,7 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         # Notebook copies offered for download (mkdocs-jupyter's include_source) and the
         # address of their page.
         self.notebooks: dict[Path, str] = {}
+        self.made_notebooks: dict[str, page_notebooks.PageNotebook] = {}
         self.root = "."
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -70,6 +75,7 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.figures = {}
         self.equations = {}
         self.notebooks = {}
+        self.made_notebooks = {}
         forget_modules(self.config.reload)
         equations.forget_tables()
 
@@ -104,6 +110,8 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.figures[file.src_uri] = result.figures
         self.equations[file.src_uri] = result.equations
         self._log_coverage(path, result.equations)
+        if self.config.notebooks and not result.failures:
+            self._make_notebook(markdown, path, first_line, page, config)
         return result.markdown
 
     def _symbols(self) -> str | None:
@@ -147,13 +155,33 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             self._check_notebook(page, config)
         return html
 
+    def _make_notebook(
+        self, markdown: str, path: str, first_line: int, page: Page, config: MkDocsConfig
+    ) -> None:
+        heading = re.search(r"^# (.+)$", markdown, re.MULTILINE)
+        title = heading.group(1).strip() if heading else str(page.title or path)
+        made = page_notebooks.page_notebook(
+            markdown,
+            path,
+            first_line,
+            page_uri=page.file.src_uri,
+            site_url=config.site_url or "",
+            title=title,
+        )
+        if made is not None:
+            self.made_notebooks[page.file.src_uri] = made
+
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if page.file.src_uri.endswith(".ipynb") and page.canonical_url:
             folder = Path(config.site_dir) / Path(page.file.dest_path).parent
             self.notebooks[folder / Path(page.file.src_uri).name] = page.canonical_url
         # Figures go in after the search plugin indexed the page: SVG text is not prose.
         output = insert_figures(output, self.figures.pop(page.file.src_uri, {}))
-        return equations.insert_marks(output, self.equations.pop(page.file.src_uri, []))
+        output = equations.insert_marks(output, self.equations.pop(page.file.src_uri, []))
+        if page.file.src_uri in self.made_notebooks:
+            name = page_notebooks.file_name(page.file.src_uri)
+            output = page_notebooks.add_download_link(output, name)
+        return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # The downloadable copies were written while their pages were (on_post_page).
@@ -161,6 +189,8 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             if copy.is_file():
                 text = copy.read_text(encoding="utf-8")
                 copy.write_text(absolute_links(text, page_url), encoding="utf-8")
+        if not self.failures:
+            self._write_notebooks(config)
         if self.failures:
             count = len(self.failures)
             pages = ", ".join(sorted(self.failed_pages))
@@ -169,6 +199,34 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
                 f"{'s' if count != 1 else ''} on {pages} (each is reported above)"
             )
 
+    def _write_notebooks(self, config: MkDocsConfig) -> None:
+        """Execute every page's notebook (two kernels at a time) and write it beside the
+        page; a cell that fails or shows other output than the page fails the build."""
+        pages = list(self.made_notebooks.items())
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(lambda item: page_notebooks.execute(item[1]), pages))
+        for (src_uri, made), failures in zip(pages, results, strict=True):
+            for failure in failures:
+                log.error(failure)
+            if failures:
+                self.failures += failures
+                self.failed_pages.add(made.path)
+                continue
+            folder = Path(config.site_dir) / _page_folder(src_uri, config)
+            folder.mkdir(parents=True, exist_ok=True)
+            page_notebooks.write(made, folder / page_notebooks.file_name(src_uri))
+        self.made_notebooks = {}
+
     def on_build_error(self, *, error: Exception) -> None:
         self.figures = {}
         self.equations = {}
+        self.notebooks = {}
+        self.made_notebooks = {}
+
+
+def _page_folder(src_uri: str, config: MkDocsConfig) -> str:
+    """The folder of the page's index.html (directory URLs) or of its .html file."""
+    stem = os.path.splitext(src_uri)[0]
+    if not config.use_directory_urls or os.path.basename(stem) in {"index", "README"}:
+        return os.path.dirname(stem)
+    return stem
