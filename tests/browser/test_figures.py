@@ -43,8 +43,10 @@ def page(browser: Any, site: Site, visit: Visit) -> Iterator[Any]:
 
 
 def open_figure(page: Any, site: Site, part: str) -> Any:
-    page.goto(site.url(page_with(site, part)), wait_until="networkidle")
+    page.goto(site.url(page_with(site, part)), wait_until="load")
     figure = page.locator(f"#{FIGURES[part]}")
+    # The script shows the controls once it has set the figure up.
+    figure.locator(".mlfig-controls").wait_for(state="visible")
     figure.scroll_into_view_if_needed()
     return figure
 
@@ -80,7 +82,6 @@ def test_each_slider_moved_by_keyboard_changes_the_figure(
     site: Site, page: Any, visit: Visit, part: str
 ) -> None:
     figure = open_figure(page, site, part)
-    assert figure.locator(".mlfig-controls").is_visible()
     sliders = figure.locator("input[type=range]")
     assert sliders.count() >= 1
     for k in range(sliders.count()):
