@@ -15,7 +15,6 @@ stylesheet (docs/stylesheets/figures.css), so the figures follow the light and d
 from __future__ import annotations
 
 import html
-import itertools
 import json
 import math
 import re
@@ -299,19 +298,35 @@ Point = tuple[float, float]
 
 
 def _simplify(points: list[Point], tolerance: float = 0.1) -> list[Point]:
-    """Drop each point within ``tolerance`` of the segment from the last kept point to
-    the next one (a greedy pass; the ends are always kept)."""
+    """The points a polyline needs to stay within ``tolerance`` of all of them.
+
+    Ramer-Douglas-Peucker: keep the point farthest from the chord of a stretch if it lies
+    more than ``tolerance`` away, and split there; the ends are always kept.
+    """
     if len(points) < 3:
         return points
-    kept = [points[0]]
-    for here, after in itertools.pairwise(points[1:]):
-        (ax, ay), (hx, hy), (bx, by) = kept[-1], here, after
+    xy = np.asarray(points, dtype=float)
+    keep = np.zeros(len(xy), dtype=bool)
+    keep[[0, -1]] = True
+    stretches = [(0, len(xy) - 1)]
+    while stretches:
+        first, last = stretches.pop()
+        if last - first < 2:
+            continue
+        (ax, ay), (bx, by) = xy[first], xy[last]
+        inner = xy[first + 1 : last]
         length = math.hypot(bx - ax, by - ay)
-        off = abs((bx - ax) * (ay - hy) - (ax - hx) * (by - ay)) / length if length else 0.0
-        if off > tolerance:
-            kept.append(here)
-    kept.append(points[-1])
-    return kept
+        if length == 0.0:
+            distance = np.hypot(inner[:, 0] - ax, inner[:, 1] - ay)
+        else:
+            distance = np.abs((bx - ax) * (ay - inner[:, 1]) - (ax - inner[:, 0]) * (by - ay))
+            distance /= length
+        farthest = int(np.argmax(distance))
+        if distance[farthest] > tolerance:
+            middle = first + 1 + farthest
+            keep[middle] = True
+            stretches += [(first, middle), (middle, last)]
+    return [points[k] for k in np.flatnonzero(keep)]
 
 
 def _ticks(lo: float, hi: float) -> list[float]:
