@@ -83,6 +83,10 @@ Figure("demo-figure", caption="c")
 ```python run
 print("done")
 ```
+
+```python run
+from docrun.symbols import load
+```
 """
 
 
@@ -112,7 +116,9 @@ def test_a_page_becomes_markdown_and_code_cells() -> None:
     assert cells[7][0] == "markdown"
     assert f"({SITE_URL}a/#demo-figure)" in cells[7][1]
     assert cells[8] == ("code", 'print("done")')
-    assert len(cells) == 9
+    assert cells[9][0] == "markdown"
+    assert f"[page]({SITE_URL}a/) shows what a block made with" in cells[9][1]
+    assert len(cells) == 10
     assert [example.line for example in made.expected[2]] == [9]
     assert made.lines[5] == 21
 

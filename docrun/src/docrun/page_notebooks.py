@@ -175,13 +175,17 @@ def page_notebook(
             source = "\n".join(fence.body).strip("\n")
             if _USES_DOCRUN.search(source):
                 named = _FIGURE_NAME.search(source)
-                anchor = f"{page_url}#{named.group(1)}" if named else page_url
-                nb.cells.append(
-                    _markdown_cell(
-                        f"*Here the page shows an [interactive figure]({anchor}) drawn from "
-                        "the values computed above.*"
+                if named is not None:
+                    note = (
+                        f"*Here the page shows an [interactive figure]({page_url}#"
+                        f"{named.group(1)}) drawn from the values computed above.*"
                     )
-                )
+                else:
+                    note = (
+                        f"*Here the [page]({page_url}) shows what a block made with the "
+                        "site's own build tools (docrun) prints.*"
+                    )
+                nb.cells.append(_markdown_cell(note))
                 continue
             result.lines[len(nb.cells)] = fence.line
             nb.cells.append(_code_cell(source))
