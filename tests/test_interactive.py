@@ -76,7 +76,9 @@ def test_a_library_change_that_moves_a_frame_fails_at_the_page_line(
 
 
 def frames_of(html: str, name: str) -> dict[str, Any]:
-    figure = re.search(rf'<figure class="mlfig" id="{name}">.*?</figure>', html, re.DOTALL)
+    figure = re.search(
+        rf'<figure class="docrun-figure mlfig" id="{name}">.*?</figure>', html, re.DOTALL
+    )
     assert figure is not None, f"no figure {name}"
     payload = re.search(r'<script type="application/json"[^>]*>(.*?)</script>', figure.group())
     assert payload is not None
@@ -126,9 +128,9 @@ def test_controls_are_native_labelled_and_hidden_without_script() -> None:
     assert '<input type="range" id="demo-a" min="0" max="2" step="1" value="1"' in html
     assert 'aria-valuetext="a = 0"' in html
     assert '<output id="demo-a-value" for="demo-a">0</output>' in html
-    assert "<figcaption>A demo at a = 0.</figcaption>" in html
+    assert '<figcaption id="demo-caption">A demo at a = 0.</figcaption>' in html
     assert '<svg id="demo-p1" class="mlfig-plot"' in html
-    assert 'role="img" aria-label="A line"' in html
+    assert 'role="img" aria-labelledby="demo-caption"><title>A line</title>' in html
     data = frames_of(html, "demo")
     # Negative numbers are read out with a real minus sign.
     assert data["sliders"][0]["text"] == ["\u22121", "0", "1"]
@@ -196,8 +198,8 @@ print("no figure here")
     result = check_page(page, "docs/demo.md")
     assert result.failures == []
     html = insert_figures(result.markdown, result.figures)
-    assert html.count('<figure class="mlfig" id="demo">') == 1
-    assert html.index('<figure class="mlfig"') < html.index("no figure here")
+    assert html.count('<figure class="docrun-figure mlfig" id="demo">') == 1
+    assert html.index('<figure class="docrun-figure mlfig"') < html.index("no figure here")
 
 
 def polyline_distance(points: np.ndarray, d: str) -> np.ndarray:

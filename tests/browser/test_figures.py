@@ -163,7 +163,8 @@ def test_the_figure_is_there_without_javascript(browser: Any, site: Site, part: 
             assert box is not None
             assert box["width"] > 100
             assert box["height"] > 50
-            assert svgs.nth(k).get_attribute("aria-label")
+            caption_id = figure.locator("figcaption").get_attribute("id")
+            assert svgs.nth(k).get_attribute("aria-labelledby") == caption_id
         assert any(d for d in drawing(figure)), "the default frame draws nothing"
         # Controls that could not work stay hidden.
         assert not figure.locator(".mlfig-controls").is_visible()

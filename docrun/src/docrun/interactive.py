@@ -252,9 +252,12 @@ class Plot:
         left, right = _LEFT, _WIDTH - _RIGHT
         top, bottom = _TOP, _HEIGHT - _BOTTOM
         out = [
+            # Named by the figure's caption (which describes the frame shown); the panel's
+            # own title is its description.
             f'<svg id="{self.id}" class="mlfig-plot" viewBox="0 0 {_WIDTH:g} {_HEIGHT:g}" '
-            f'role="img" aria-label="{html.escape(self.title, quote=True)}">',
-            f'<clipPath id="{self.id}-clip"><rect x="{left:g}" y="{top:g}" '
+            f'role="img" aria-labelledby="{self.figure.name}-caption">'
+            f"<title>{html.escape(self.title)}</title>",
+            f'<clipPath id="{self.id}-clip"><rect x="{left:g}" y="{top:g}" fill="none" '
             f'width="{right - left:g}" height="{bottom - top:g}"/></clipPath>',
             f'<path class="axis" d="M{left:g} {top:g}V{bottom:g}H{right:g}"/>',
         ]
@@ -484,11 +487,11 @@ class Figure:
             for plot in self.plots
         )
         return (
-            f'<figure class="mlfig" id="{self.name}">'
+            f'<figure class="docrun-figure mlfig" id="{self.name}">'
             + (f'<div class="mlfig-controls" hidden>{controls}</div>' if self.sliders else "")
             + f'<div class="mlfig-plots">{plots}</div>'
             + (f'<p class="mlfig-readouts" aria-live="polite">{readouts}</p>' if readouts else "")
-            + f"<figcaption>{html.escape(self.caption)}</figcaption>"
+            + f'<figcaption id="{self.name}-caption">{html.escape(self.caption)}</figcaption>'
             + '<script type="application/json" class="mlfig-frames">'
             + payload.replace("</", "<\\/")
             + "</script></figure>"
