@@ -143,7 +143,8 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
     -------
     float or ndarray of the shape of h
         σ(h). A Python float for a Python number, a NumPy float32 for a NumPy float32;
-        float32 input stays float32 (computed in float64 and rounded once).
+        float32 input stays float32 (computed in float64 and rounded once), and float16
+        input comes back as float32 (float16 keeps too few digits for σ near 0 and 1).
 
     Notes
     -----

@@ -121,7 +121,7 @@ def table() -> symbols.SymbolTable:
 @pytest.mark.parametrize(
     ("tex", "message"),
     [
-        (r"E = \frac{1}{m}\sum_{\mu=1}^{m} y_i", "but this subscript of y is its output index"),
+        (r"E = \frac{1}{m}\sum_{\mu=1}^{m} y_i", "this subscript of y is its output index"),
         (r"q = 1", "q is not in the symbol table"),
         (r"\sigma''(h) = 0", "only first derivatives"),
         (r"E(W) = 0", r"E is written E(W, b)"),

@@ -153,11 +153,14 @@ class SymbolTable:
         if text in self.indices:
             index = self.indices[text]
             if index.kind != kind:
-                where = "a superscript" if index.kind == "sample" else "a subscript"
+                hint = (
+                    f"; a data point is written as a superscript, {entry.tex}^\\mu"
+                    if "sample" in entry.slots
+                    else ""
+                )
                 raise SymbolError(
-                    f"{entry.tex}_{text}: {text} {index.meaning}, but this subscript of "
-                    f"{entry.tex} is its {kind} index {self._kind_letter(kind)}; "
-                    f"{index.kind} indices are written as {where}"
+                    f"{entry.tex}_{text}: {text} is the {index.kind} index, but this subscript "
+                    f"of {entry.tex} is its {kind} index {self._kind_letter(kind)}{hint}"
                 )
             return index.symbol
         if text == str(self.size(kind)):
