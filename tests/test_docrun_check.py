@@ -26,8 +26,10 @@ SIGMA_2_5 = 1 / (1 + math.exp(-2.5))
         ("0.924", repr(SIGMA_2_5)),
         ("0.9241418199787566", repr(SIGMA_2_5)),
         ("0.92414181997875655", repr(SIGMA_2_5)),  # the article's 17 digits: same float
-        ("0.92", "0.925"),  # exactly half a unit away rounds either way
-        ("0.93", "0.925"),
+        ("0.2", "0.25"),  # exactly half a unit away (0.25 is a double) rounds either way
+        ("0.3", "0.25"),
+        ("0.93", "0.925"),  # the double 0.925 is 0.92500000000000004…
+        ("0.30000000000000004", repr(0.1 + 0.2)),
         ("0.5", "0.5"),
         ("0.500", "0.5"),  # trailing zeros written: the value still rounds to it
         ("0.500", "0.5004"),
@@ -52,6 +54,10 @@ def test_numbers_that_match(written: str, actual: str) -> None:
         ("0.735", "0.7311"),  # the issue's own counter-example
         ("0.924", "0.9245001"),
         ("0.92", "0.9251"),
+        ("0.92", "0.925"),  # the double 0.925 is 0.92500000000000004…, nearer 0.93
+        # One unit off in the 17th digit, though both texts read back as the same double.
+        ("0.92414181997875656", repr(SIGMA_2_5)),
+        ("0.30000000000000005", repr(0.1 + 0.2)),
         ("0.5", "-0.5"),
         ("0.500", "0.5006"),
         ("4", "4.3"),  # a written integer is exact: no rounding

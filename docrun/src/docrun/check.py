@@ -3,9 +3,11 @@
 The rule follows the digits the author wrote. Output is split into numbers and the
 text between them. Text must match once whitespace is normalised. A number written
 with d decimals matches when the actual value rounds to it (``0.924`` matches
-0.92414, ``0.735`` does not match 0.7311); a written integer must equal the actual
-value exactly; and a written number whose float() is exactly the actual float matches
-too (the article's 17-digit ``0.92414181997875655`` is the float ``0.9241418199787566``).
+0.92414, ``0.735`` does not match 0.7311), and a written integer must equal the actual
+value exactly. A float printed as its repr stands for its double exactly, so the
+article's 17-digit ``0.92414181997875655`` matches the float ``0.9241418199787566``
+(0.924141819978756551…), and a written number one unit off in its last digit never
+matches (tests/test_written_digits.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from decimal import Decimal
 
 # A number not glued to a name or another number: `float64` and `x1` are text, while
 # `(0.5`, `-1e-05,` and `[1.` hold numbers. The sign belongs to the number.
-_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
 # Whitespace is kept only between two word characters ("a b" is not "ab"); next to
 # punctuation it is layout (NumPy pads array elements to a common width).
 _LAYOUT_SPACE = re.compile(r"(?<=\W) | (?=\W)")
@@ -35,6 +37,19 @@ class Number:
     def is_integer(self) -> bool:
         """Written without a decimal point or exponent: compared exactly."""
         return not any(c in self.text for c in ".eE")
+
+    @property
+    def value(self) -> Decimal:
+        """The value the text stands for. Up to 17 significant digits with a point or an
+        exponent, it is taken as a float's repr, which stands for that double exactly:
+        ``0.30000000000000004`` is 0.3000000000000000444…, so a written
+        ``0.30000000000000005`` is 0.56 units away and fails, where comparing the two
+        texts (or their floats) would let any of the digits that read back as the same
+        double pass. Longer numbers (mpmath's, Decimal's) are their text."""
+        digits = self.text.lower().partition("e")[0].lstrip("+-").replace(".", "").lstrip("0")
+        if self.is_integer or len(digits) > 17:
+            return Decimal(self.text)
+        return Decimal(float(self.text))
 
     @property
     def half_unit(self) -> Decimal:
@@ -62,7 +77,7 @@ def tokens(output: str) -> list[str | Number]:
     texts: list[str] = []
     numbers: list[Number] = []
     position = 0
-    for match in _NUMBER.finditer(output):
+    for match in NUMBER.finditer(output):
         texts.append(output[position : match.start()])
         numbers.append(Number(match.group()))
         position = match.end()
@@ -77,12 +92,12 @@ def tokens(output: str) -> list[str | Number]:
 
 def number_matches(written: Number, actual: Number) -> bool:
     """The digits rule for one written number against one actual number."""
-    want, got = Decimal(written.text), Decimal(actual.text)
-    if want == got or float(written.text) == float(actual.text):
+    want = Decimal(written.text)
+    if want == Decimal(actual.text):
         return True
     if written.is_integer:
         return False
-    return abs(got - want) <= written.half_unit
+    return abs(actual.value - want) <= written.half_unit
 
 
 def output_matches(want: str, got: str, options: Options | None = None) -> bool:

@@ -46,6 +46,8 @@ class PageResult:
     markdown: str
     failures: list[str] = field(default_factory=list)
     examples_run: int = 0
+    # Every >>> example that ran, the page's and its documented docstrings', in order.
+    outcomes: list[Outcome] = field(default_factory=list)
     figures: dict[str, str] = field(default_factory=dict)
     equations: list[equations.Result] = field(default_factory=list)
 
@@ -102,6 +104,7 @@ def _run_pycon(fence: Fence, path: str, namespace: Namespace, result: PageResult
         return _fence_lines(fence, PYCON, list(fence.body))
     outcomes = [run_example(example, namespace) for example in examples]
     result.examples_run += len(outcomes)
+    result.outcomes += outcomes
     result.failures += [outcome.report() for outcome in outcomes if not outcome.passed]
     if figures.open_figure_count():
         figures.close_all()
@@ -271,6 +274,7 @@ def _run_directives(
             result.failures.append(f"{path}:{line}: cannot import {identifier!r}: {error}")
             continue
         result.examples_run += len(outcomes)
+        result.outcomes += outcomes
         result.failures += [outcome.report() for outcome in outcomes if not outcome.passed]
     if result.examples_run == run_before:
         result.failures.append(
