@@ -5,7 +5,47 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The site's own plugin settings, for test projects that list them.
+KATEX = {"katex": {"node_modules": str(ROOT / "node_modules")}}
+ARITHMATEX = {"pymdownx.arithmatex": {"generic": True}}
+Entry = str | Mapping[str, object]
+
+
+def make_project(
+    root: Path,
+    pages: Mapping[str, str],
+    *,
+    plugins: Sequence[Entry],
+    extensions: Sequence[Entry] = (ARITHMATEX,),
+    site_name: str = "test",
+    site_url: str = "http://127.0.0.1:8000/",
+) -> Path:
+    """A small MkDocs project in ``root``: ``mkdocs.yml`` and ``docs/<name>`` per page.
+
+    The theme is Material with its web fonts off (a test site loads nothing from another
+    origin); ``plugins`` follow search, in the order given, as in the real mkdocs.yml.
+    """
+    config = {
+        "site_name": site_name,
+        "site_url": site_url,
+        "theme": {"name": "material", "font": False},
+        "plugins": ["search", *plugins],
+        "markdown_extensions": list(extensions),
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    for name, text in pages.items():
+        page = root / "docs" / name
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(text, encoding="utf-8")
+    return root
 
 
 def build(

@@ -171,22 +171,7 @@ def test_every_display_equation_is_bound() -> None:
     assert counts["unchecked"] <= counts["check"] // 4
 
 
-BUILD_CONFIG = f"""\
-site_name: equation test
-site_url: http://127.0.0.1:8000/
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - docrun:
-      symbols: {ROOT / "docs" / "symbols.yml"}
-  - katex:
-      node_modules: {ROOT / "node_modules"}
-markdown_extensions:
-  - pymdownx.arithmatex:
-      generic: true
-"""
+BUILD_PLUGINS = [{"docrun": {"symbols": str(ROOT / "docs" / "symbols.yml")}}]
 
 PAGE = """\
 # Sigmoid
@@ -203,12 +188,10 @@ More prose.
 
 
 def test_mkdocs_build_fails_at_the_equations_line_and_marks_the_good_one(tmp_path: Path) -> None:
-    from mkdocs_build import build
+    from mkdocs_build import KATEX, build, make_project
 
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "mkdocs.yml").write_text(BUILD_CONFIG, encoding="utf-8")
+    make_project(tmp_path, {"index.md": PAGE}, plugins=[*BUILD_PLUGINS, KATEX])
     page = tmp_path / "docs" / "index.md"
-    page.write_text(PAGE, encoding="utf-8")
     good = build(tmp_path)
     assert good.returncode == 0, good.stderr
     html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")

@@ -7,33 +7,21 @@ import re
 import textwrap
 from pathlib import Path
 
+import mkdocs_build
 import pytest
-from mkdocs_build import build
+from mkdocs_build import ARITHMATEX, KATEX, build
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CONFIG = f"""\
-site_name: math test
-site_url: http://127.0.0.1:8000/
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - katex:
-      node_modules: {ROOT / "node_modules"}
-  - mkdocstrings:
-      handlers:
-        python:
-          paths: [lib]
-          options:
-            docstring_style: numpy
-markdown_extensions:
-  - admonition
-  - pymdownx.superfences
-  - pymdownx.arithmatex:
-      generic: true
-"""
+PLUGINS = [
+    KATEX,
+    {
+        "mkdocstrings": {
+            "handlers": {"python": {"paths": ["lib"], "options": {"docstring_style": "numpy"}}}
+        }
+    },
+]
+EXTENSIONS = ["admonition", "pymdownx.superfences", ARITHMATEX]
 
 GOOD_PAGE = """\
 ---
@@ -69,11 +57,9 @@ def sigma(h: float) -> float:
 
 
 def make_project(tmp_path: Path, pages: dict[str, str], module: str | None = None) -> Path:
-    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    for name, text in pages.items():
-        path = tmp_path / "docs" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    mkdocs_build.make_project(
+        tmp_path, pages, plugins=PLUGINS, extensions=EXTENSIONS, site_name="math test"
+    )
     (tmp_path / "lib").mkdir()
     if module is not None:
         (tmp_path / "lib" / "tinymod.py").write_text(module, encoding="utf-8")

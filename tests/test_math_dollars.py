@@ -25,35 +25,16 @@ from docrun.katex import (
 )
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from mkdocs_build import build
+from mkdocs_build import ARITHMATEX, KATEX, build, make_project
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CONFIG = f"""\
-site_name: dollars
-site_url: http://127.0.0.1:8000/
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - katex:
-      node_modules: {ROOT / "node_modules"}
-markdown_extensions:
-  - tables
-  - toc:
-      permalink: true
-  - pymdownx.arithmatex:
-      generic: true
-"""
-
 
 def project(tmp_path: Path, pages: dict[str, str]) -> Path:
-    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    for name, text in pages.items():
-        (tmp_path / "docs").mkdir(exist_ok=True)
-        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
-    return tmp_path
+    extensions = ["tables", {"toc": {"permalink": True}}, ARITHMATEX]
+    return make_project(
+        tmp_path, pages, plugins=[KATEX], extensions=extensions, site_name="dollars"
+    )
 
 
 def markdown_with_docrun() -> markdown.Markdown:

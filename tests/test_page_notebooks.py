@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import mkdocs_build
 import nbformat
 import pytest
 from docrun.page_notebooks import page_notebook, published_url
@@ -129,21 +130,6 @@ def test_a_page_without_examples_has_no_notebook() -> None:
     assert made is None
 
 
-MKDOCS_YML = f"""\
-site_name: notebooks test
-site_url: {SITE_URL}
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - docrun:
-      notebooks: true
-markdown_extensions:
-  - admonition
-  - pymdownx.superfences
-"""
-
 PROBE_PAGE = """\
 # Probe
 
@@ -166,11 +152,12 @@ ValueError: invalid literal for int() with base 10: 'seven'
 
 
 def make_project(root: Path, pages: dict[str, str]) -> Path:
-    (root / "docs").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
-    for name, text in pages.items():
-        (root / "docs" / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    pages = {name: textwrap.dedent(text) for name, text in pages.items()}
+    plugins = [{"docrun": {"notebooks": True}}]
+    extensions = ["admonition", "pymdownx.superfences"]
+    return mkdocs_build.make_project(
+        root, pages, plugins=plugins, extensions=extensions, site_url=SITE_URL
+    )
 
 
 def outputs_text(nb: Any) -> list[str]:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sitekit
-from mkdocs_build import build
+from mkdocs_build import ARITHMATEX, KATEX, build, make_project
 from sitekit import Site
 
 # TeX left in text: its delimiters or a command, and nbconvert's heading pilcrow.
@@ -108,29 +108,11 @@ Text.
 More text with $x$.
 """
 
-CONFIG = f"""\
-site_name: headings
-site_url: http://127.0.0.1:8000/
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - katex:
-      node_modules: {sitekit.ROOT / "node_modules"}
-markdown_extensions:
-  - toc:
-      permalink: true
-  - pymdownx.arithmatex:
-      generic: true
-"""
-
 
 def test_heading_math_shows_rendered_in_the_table_of_contents(tmp_path: Path, browser: Any) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
-    (tmp_path / "docs" / "slope.md").write_text(HEADINGS, encoding="utf-8")
+    pages = {"index.md": "# Home\n", "slope.md": HEADINGS}
+    extensions = [{"toc": {"permalink": True}}, ARITHMATEX]
+    make_project(tmp_path, pages, plugins=[KATEX], extensions=extensions, site_name="headings")
     result = build(tmp_path)
     assert result.returncode == 0, result.stderr
     context = browser.new_context(viewport=sitekit.VIEWPORT)
