@@ -772,7 +772,7 @@ def _equals(
     assert clause.expression
     for assignment in _assignments(free, table):
         expanded = _expand(target.subs(assignment), context.definitions, sizes, keep)
-        per_point = not _uses_all_samples(expanded)
+        per_point = not _uses_all_samples(expanded, table)
         expr = _functions(expanded, context.definitions, True).subs(_CURRENT_VALUES)
         for values in samples.arrays[: binding.points]:
             exact = _mp(_evaluate(expr, values))
@@ -838,17 +838,21 @@ def _equals(
 _TINY = float(np.finfo(np.float64).tiny)
 
 
-def _uses_all_samples(expr: sympy.Expr) -> bool:
+def _uses_all_samples(expr: sympy.Expr, table: SymbolTable) -> bool:
     """Whether ``expr`` reads other data points than the current one (a sum over μ, or
-    the whole data matrix): then a binding's Python gets all of them."""
+    the whole data matrix): then a binding's Python gets all of them. The quantities with
+    a data-point slot, and where it is, come from the symbol table."""
     if expr.has(texmath.Norm2):
         return True
+    sample_slot = {
+        str(table.base(v).label): v.slots.index("sample")
+        for v in table.variables()
+        if v.sample_superscript
+    }
     sample = CURRENT["sample"]
     for atom in expr.atoms(sympy.Indexed):
-        if (
-            str(atom.base.label) in ("x", "y", "y_hat", "h", "delta", "loss")
-            and atom.indices[0] != sample
-        ):
+        slot = sample_slot.get(str(atom.base.label))
+        if slot is not None and atom.indices[slot] != sample:
             return True
     return False
 
