@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from types import ModuleType
@@ -237,6 +238,37 @@ def test_large_arrays_cross_block_boundaries() -> None:
     keep = x[finite] > -700
     assert np.allclose(got[finite][keep], reference[keep], rtol=4e-16, atol=0)
     assert (got[finite][~keep] > 0).all() | (x[finite][~keep] < -745.2).any()
+
+
+@pytest.mark.parametrize("f", [sigmoid, sigmoid_prime, log_sigmoid])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threads_change_no_bit(f: Any, dtype: Any) -> None:
+    # A large array is shared among threads, each with its own scratch blocks and the
+    # caller's error state (overflow in the tail must not warn in a worker either).
+    from mlmath import _blocks
+
+    points = np.array(scalar_path_points())
+    x = np.concatenate([points, np.random.default_rng(2).uniform(-800, 800, 10**6)])
+    x = x.astype(dtype) if dtype is np.float64 else x[np.abs(x) < 3e38].astype(dtype)
+    blocks = -(-x.size * 8 // _blocks.BLOCK_BYTES)
+    assert blocks >= 3 * _blocks.BLOCKS_PER_THREAD  # the public call may use threads
+    public = f(x)
+    original = _blocks.blockwise
+    used: list[int] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        used.append(kwargs.get("threads", 0))
+        return original(*args, **kwargs)
+
+    for threads in (1, 3):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(
+                f.__module__ + ".blockwise", functools.partial(recording, threads=threads)
+            )
+            assert np.array_equal(f(x), public, equal_nan=True)
+    assert used == [1, 3]
+    pieces = np.concatenate([f(piece) for piece in np.array_split(x, 700)])
+    assert np.array_equal(pieces, public, equal_nan=True)
 
 
 @FAST
