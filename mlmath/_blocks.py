@@ -54,31 +54,42 @@ def blockwise(
     work = flat.dtype if work is None else work
     step = max(1, min(flat.size, BLOCK_BYTES // work.itemsize))
     starts = range(0, flat.size, step)
-    if threads <= 0:
-        threads = min(cores(), len(starts) // BLOCKS_PER_THREAD)
-    threads = max(1, min(threads, len(starts)))
-    # np.errstate is per thread: the workers take the caller's.
-    errors = np.geterr()
 
     def run(share: range) -> None:
         scratch_a, scratch_b, ones = np.empty(step, work), np.empty(step, work), np.ones(step, work)
-        with np.errstate(**errors):
-            for start in share:
-                block = flat[start : start + step]
-                n = block.size
-                kernel(block, out[start : start + step], scratch_a[:n], scratch_b[:n], ones[:n])
+        for start in share:
+            block = flat[start : start + step]
+            n = block.size
+            kernel(block, out[start : start + step], scratch_a[:n], scratch_b[:n], ones[:n])
 
-    # Consecutive runs of blocks, one per thread; the caller computes the first.
-    bounds = [len(starts) * k // threads for k in range(threads + 1)]
-    shares = [starts[bounds[k] : bounds[k + 1]] for k in range(threads)]
+    in_threads(run, starts, threads)
+    return out.reshape(x.shape)
+
+
+def in_threads(run: Callable[[range], None], items: range, threads: int = 0) -> None:
+    """``run`` over consecutive shares of ``items``, one share per thread, at once.
+
+    ``threads`` = 0 takes one per core, as many as there are BLOCKS_PER_THREAD items
+    for. Each thread runs in the caller's np.errstate (which NumPy keeps per thread).
+    """
+    if threads <= 0:
+        threads = min(cores(), len(items) // BLOCKS_PER_THREAD)
+    threads = max(1, min(threads, len(items)))
+    errors = np.geterr()
+
+    def in_state(share: range) -> None:
+        with np.errstate(**errors):
+            run(share)
+
+    bounds = [len(items) * k // threads for k in range(threads + 1)]
+    shares = [items[bounds[k] : bounds[k + 1]] for k in range(threads)]
     if threads == 1:
         run(shares[0])
-    else:
-        # A pool per call, not one kept for the process: a process forked later (a
-        # multiprocessing worker, a test runner) would inherit a pool without threads.
-        with ThreadPoolExecutor(threads - 1) as pool:
-            others = [pool.submit(run, share) for share in shares[1:]]
-            run(shares[0])
-            for done in others:
-                done.result()
-    return out.reshape(x.shape)
+        return
+    # A pool per call, not one kept for the process: a process forked later (a
+    # multiprocessing worker, a test runner) would inherit a pool without its threads.
+    with ThreadPoolExecutor(threads - 1) as pool:
+        others = [pool.submit(in_state, share) for share in shares[1:]]
+        run(shares[0])  # the caller takes the first share
+        for done in others:
+            done.result()

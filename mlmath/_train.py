@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from mlmath._blocks import in_threads
 from mlmath._validate import FloatArray
 
 # (W, X_b, b) -> the block's scores, recomputed where X_b W + b overflowed, or raise.
@@ -100,15 +101,32 @@ def losses(h: FloatArray, y: FloatArray) -> FloatArray:
     return Kernel(h.size, np.result_type(h, y)).block(h, y, loss=True, residual=False)[0]
 
 
-def mean_of_losses(h: FloatArray, y: FloatArray) -> float:
-    """The mean of ℓ(y, h) over 1-D h and y, in cache-sized blocks (no m-sized temporary)."""
+def mean_of_losses(h: FloatArray, y: FloatArray, *, threads: int = 0) -> float:
+    """The mean of ℓ(y, h) over 1-D h and y, in cache-sized blocks (no m-sized temporary).
+
+    The blocks are shared among threads (see `in_threads`); each block's part of the
+    mean is kept and the parts are added in order, so the result has the same bits
+    whatever the number of threads.
+    """
     m = h.size
-    parts = _MeanParts(m)
-    kernel = Kernel(min(m, VALUE_BLOCK), np.result_type(h, y))
-    for start in range(0, m, VALUE_BLOCK):
-        block = slice(start, start + VALUE_BLOCK)
-        parts.add(kernel.block(h[block], y[block], loss=True, residual=False)[0])
-    return parts.mean()
+    starts = range(0, m, VALUE_BLOCK)
+    parts, largest = np.zeros(len(starts)), np.zeros(len(starts))
+    dtype = np.result_type(h, y)
+
+    def run(share: range) -> None:
+        kernel = Kernel(min(m, VALUE_BLOCK), dtype)
+        for start in share:
+            block = slice(start, start + VALUE_BLOCK)
+            loss = kernel.block(h[block], y[block], loss=True, residual=False)[0]
+            k = start // VALUE_BLOCK
+            parts[k], largest[k] = _MeanParts.part(loss, m), loss.max()
+
+    in_threads(run, starts, threads)
+    mean = _MeanParts(m)
+    for part, most in zip(parts.tolist(), largest.tolist(), strict=True):
+        mean.total += part
+        mean.largest = max(mean.largest, most)
+    return mean.mean()
 
 
 class _MeanParts:
@@ -122,12 +140,17 @@ class _MeanParts:
     def __init__(self, m: int) -> None:
         self.m, self.total, self.largest = m, 0.0, 0.0
 
-    def add(self, block: FloatArray) -> None:
+    @staticmethod
+    def part(block: FloatArray, m: int) -> float:
+        """The block's share of the mean, (Σ_b ℓ)/m, or Σ_b (ℓ/m) where Σ_b ℓ overflows."""
         with np.errstate(over="ignore"):
-            part = float(block.sum()) / self.m
+            part = float(block.sum()) / m
             if np.isinf(part):
-                part = float((block / self.m).sum())
-            self.total += part
+                part = float((block / m).sum())
+        return part
+
+    def add(self, block: FloatArray) -> None:
+        self.total += self.part(block, self.m)
         self.largest = max(self.largest, float(block.max()))
 
     def mean(self) -> float:

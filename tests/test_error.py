@@ -115,6 +115,25 @@ def exact_losses_fast(y: np.ndarray, h: np.ndarray) -> np.ndarray:
     return -(y * scipy.special.log_expit(h) + (1 - y) * scipy.special.log_expit(-h))
 
 
+def test_from_logits_has_the_same_bits_in_any_number_of_threads() -> None:
+    # Each block's part of the mean is computed in some thread; the parts are added in
+    # order, so the result cannot depend on the threads. Some blocks overflow their sum.
+    from mlmath._train import VALUE_BLOCK, mean_of_losses
+
+    rng = np.random.default_rng(5)
+    m = 40 * VALUE_BLOCK + 123
+    h = rng.normal(0, 30, m)
+    h[:: 7 * VALUE_BLOCK] = -1.28e307
+    h[1 : 14 * VALUE_BLOCK : VALUE_BLOCK // 2] = -1.28e307  # 28 in a block: overflow
+    y = rng.uniform(0, 1, m)
+    one = mean_of_losses(h, y, threads=1)
+    assert one == cross_entropy_from_logits(y, h)  # the public call, threads or not
+    for threads in (2, 3, 7):
+        assert mean_of_losses(h, y, threads=threads) == one
+    losses = np.log1p(np.exp(-np.abs(h))) + np.where(h >= 0, (1 - y) * h, -y * h)
+    assert one == pytest.approx(math.fsum((losses / m).tolist()), rel=1e-13)
+
+
 def test_from_logits_where_the_naive_route_fails() -> None:
     # σ(40) rounds to 1, so from the probability the label 0 costs +inf; from the score, 40.
     assert cross_entropy([0.0], [sigmoid(40.0)]) == math.inf
