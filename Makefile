@@ -57,6 +57,7 @@ screenshots: build
 bench: setup
 	$(BIN)/python benchmarks/kernels.py
 	$(BIN)/python benchmarks/training.py
+	$(BIN)/python benchmarks/rebuild.py
 
 # Page weight, paint timings and Lighthouse scores per page (Lighthouse has its own lock).
 bench-pages: build

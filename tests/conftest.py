@@ -18,6 +18,11 @@ import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# Every build a test starts is cold: docrun's cache (docrun.cache) is off for the whole
+# session, so a test sees what its sources produce now. The cache's own tests turn it
+# on in the environment of the builds they start.
+os.environ["DOCRUN_CACHE"] = "off"
+
 
 def missing_peer(what: str, how: str) -> None:
     """Skip locally, fail in CI, when the peer ``what`` is missing. Always raises."""

@@ -49,15 +49,19 @@ def make_project(
 
 
 def build(
-    project: Path, *, strict: bool = False, pythonpath: Path | None = None
+    project: Path, *, strict: bool = False, pythonpath: Path | None = None, cache: bool = False
 ) -> subprocess.CompletedProcess[str]:
     """``mkdocs build`` of ``project`` into ``project/site``; the result, never raising.
 
     Not strict by default: our failures (a wrong example, invalid TeX, a cell error) must
     fail the build on their own. ``pythonpath`` goes first on PYTHONPATH, so a temp copy
-    of a library shadows the installed one (a notebook kernel inherits it too).
+    of a library shadows the installed one (a notebook kernel inherits it too). Builds
+    are cold (tests/conftest.py turns docrun's cache off) unless ``cache`` is true.
     """
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if cache:
+        env.pop("CI", None)
+        env["DOCRUN_CACHE"] = "on"
     if pythonpath is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(project / "site")]

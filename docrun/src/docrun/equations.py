@@ -32,7 +32,7 @@ import itertools
 import math
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import product
@@ -44,6 +44,14 @@ import numpy as np
 import sympy
 
 from docrun import symbols, texmath
+
+# The results and their marks on the page live apart, free of SymPy, so that a build
+# served from docrun's cache does not import it; they are names of this module too.
+from docrun.marks import BINDING_COMMENT as BINDING_COMMENT
+from docrun.marks import Result as Result
+from docrun.marks import coverage as coverage
+from docrun.marks import insert_marks as insert_marks
+from docrun.marks import mark_html as mark_html
 from docrun.symbols import CURRENT, SymbolTable, Variable
 from docrun.texmath import Partial, Statement, TexError
 
@@ -516,7 +524,7 @@ def _describe_point(expr_list: list[sympy.Expr], values: dict[str, np.ndarray]) 
 
 
 def _namespace(
-    library: dict[str, Any],
+    library: Mapping[str, Any],
     table: SymbolTable,
     values: dict[str, np.ndarray],
     per_point: bool,
@@ -549,19 +557,6 @@ def _namespace(
 # ---------------------------------------------------------------------------------------
 # The checks
 # ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    """What checking one display found: ``status`` is checked, unchecked or failed."""
-
-    path: str
-    line: int
-    tex: str
-    status: str
-    summary: str = ""
-    failures: list[str] = field(default_factory=list)
-    binding: str = ""
 
 
 @contextlib.contextmanager
@@ -611,7 +606,7 @@ def _close(a: Any, b: Any) -> bool:
 class _Context:
     table: SymbolTable
     definitions: Definitions
-    library: dict[str, Any]
+    library: Mapping[str, Any]
     path: str
     line: int
 
@@ -890,7 +885,7 @@ def check_display(
     path: str,
     table: SymbolTable,
     definitions: Definitions,
-    library: dict[str, Any],
+    library: Mapping[str, Any],
     seed: int = 0,
 ) -> Result:
     """Check one display against its binding (or report that it has none)."""
@@ -989,7 +984,7 @@ def check_source(
     source: str,
     path: str,
     symbols_file: str | Path,
-    library: dict[str, Any],
+    library: Mapping[str, Any],
     prose: str | None = None,
     first_line: int = 1,
 ) -> list[Result]:
@@ -1022,16 +1017,34 @@ def library_namespace(package: str = "mlmath") -> dict[str, Any]:
     return namespace
 
 
-def coverage(results: list[Result]) -> dict[str, int]:
-    counts = {"checked": 0, "unchecked": 0, "failed": 0}
-    for result in results:
-        if result.tex:
-            counts[result.status] += 1
-    return counts
+class LibraryNamespace(Mapping[str, Any]):
+    """``library_namespace(package)``, imported when a binding first needs it.
+
+    A page whose equations never call the library does not import it, so docrun's build
+    cache does not count the library among that page's inputs (docrun.cache).
+    """
+
+    def __init__(self, package: str = "mlmath") -> None:
+        self.package = package
+        self._names: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._names is None:
+            self._names = library_namespace(self.package)
+        return self._names
+
+    def __getitem__(self, name: str) -> Any:
+        return self._load()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
 
 
 def check_notebook(
-    nb_source: str, path: str, symbols_file: str | Path, library: dict[str, Any]
+    nb_source: str, path: str, symbols_file: str | Path, library: Mapping[str, Any]
 ) -> list[Result]:
     """The display equations of a notebook's Markdown cells, located as ``path:cell N:line``."""
     from docrun import notebook
@@ -1040,48 +1053,3 @@ def check_notebook(
     for number, cell in notebook.markdown_cells(nb_source):
         results += check_source(cell, f"{path}:cell {number}", symbols_file, library)
     return results
-
-
-# ---------------------------------------------------------------------------------------
-# The mark a checked equation carries on the page
-# ---------------------------------------------------------------------------------------
-
-BINDING_COMMENT = re.compile(r"<!--\s*(?:check|unchecked)\s*:.*?-->", re.DOTALL)
-_CODE_SPAN = re.compile(r"`([^`]+)`")
-
-
-def mark_html(result: Result) -> str:
-    """A native disclosure (keyboard and screen reader work without script) saying what
-    was verified, or why an equation is not checked."""
-    import html as html_module
-
-    text = _CODE_SPAN.sub(
-        lambda m: f"<code>{m.group(1)}</code>", html_module.escape(result.summary, quote=False)
-    )
-    if result.status == "checked":
-        label = "Checked at build"
-        css = "docrun-check"
-        icon = "✓"
-    else:
-        label = "Not checked"
-        css = "docrun-check docrun-check--unchecked"
-        icon = "–"
-    return (
-        f'<details class="{css}"><summary><span aria-hidden="true">{icon}</span> {label}'
-        f"</summary><p>{text}</p></details>"
-    )
-
-
-def insert_marks(page_html: str, results: list[Result]) -> str:
-    """Swap each binding comment left in the HTML for its equation's mark, in order."""
-    queue = [result for result in results if result.tex and result.status != "failed"]
-    by_binding: dict[str, list[Result]] = {}
-    for result in queue:
-        by_binding.setdefault(result.binding, []).append(result)
-
-    def swap(match: re.Match[str]) -> str:
-        key = " ".join(match.group()[4:-3].split())
-        waiting = by_binding.get(key)
-        return mark_html(waiting.pop(0)) if waiting else match.group()
-
-    return BINDING_COMMENT.sub(swap, page_html)

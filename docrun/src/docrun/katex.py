@@ -20,12 +20,15 @@ the pages carry finished HTML and no math JavaScript.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,7 +50,7 @@ from pymdownx.arithmatex import (  # type: ignore[import-untyped]
     InlineArithmatexPattern,
 )
 
-from docrun import notebook
+from docrun import cache, notebook
 from docrun.blocks import find_fences
 
 RENDER_SCRIPT = Path(__file__).with_name("katex_render.js")
@@ -334,13 +337,49 @@ def find_node() -> str:
     return on_path
 
 
-class KatexRenderer:
-    """Renders TeX with KaTeX in one long-lived Node.js process, remembering every answer."""
+def renderer_key(node: str, katex_dir: Path) -> str:
+    """What KaTeX's answers depend on besides the TeX: KaTeX's own files (its version),
+    our render script and the Node.js binary."""
+    parts = [
+        hashlib.sha256((katex_dir / "package.json").read_bytes()).hexdigest(),
+        hashlib.sha256((katex_dir / "dist" / "katex.js").read_bytes()).hexdigest(),
+        hashlib.sha256(RENDER_SCRIPT.read_bytes()).hexdigest(),
+    ]
+    node_stat = Path(node).resolve().stat()
+    parts += [str(Path(node).resolve()), str(node_stat.st_size), str(node_stat.st_mtime_ns)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
-    def __init__(self, node: str, katex_dir: Path) -> None:
+
+class KatexRenderer:
+    """Renders TeX with KaTeX in one long-lived Node.js process, remembering every answer.
+
+    With ``store`` (a folder), the answers are kept between builds in a file named by
+    :func:`renderer_key`: a new KaTeX, render script or Node.js starts a new file, and
+    Node.js is started only for TeX not rendered before.
+    """
+
+    def __init__(self, node: str, katex_dir: Path, store: Path | None = None) -> None:
         self._command = [node, str(RENDER_SCRIPT), str(katex_dir)]
         self._process: subprocess.Popen[str] | None = None
         self._cache: dict[tuple[str, bool], Rendered] = {}
+        self._store: Path | None = None
+        self._stored = 0
+        if store is not None:
+            self._store = store / f"katex-{renderer_key(node, katex_dir)}.json"
+            self._cache = _read_answers(self._store)
+            self._stored = len(self._cache)
+
+    def save(self) -> None:
+        """Write the answers to the store, if there is one and anything new came."""
+        if self._store is None or len(self._cache) == self._stored:
+            return
+        answers = [[tex, display, r.html, r.error] for (tex, display), r in self._cache.items()]
+        self._store.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self._store.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(answers, out)
+        os.replace(temporary, self._store)
+        self._stored = len(self._cache)
 
     def render(self, items: Sequence[tuple[str, bool]]) -> list[Rendered]:
         """KaTeX's output for each (tex, display) pair, in order."""
@@ -395,6 +434,32 @@ class KatexRenderer:
             if self._process.stdout is not None:
                 self._process.stdout.close()
             self._process = None
+
+
+def _read_answers(store: Path) -> dict[tuple[str, bool], Rendered]:
+    """The answers kept in ``store``; none when it is missing or does not read as answers
+    (a damaged file is replaced on the next save)."""
+    try:
+        answers = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found: dict[tuple[str, bool], Rendered] = {}
+    if not isinstance(answers, list):
+        return {}
+    for item in answers:
+        if not (isinstance(item, list) and len(item) == 4):
+            return {}
+        tex, display, html_text, error = item
+        if not (
+            isinstance(tex, str)
+            and isinstance(display, bool)
+            and isinstance(html_text, str | None)
+            and isinstance(error, str | None)
+            and (html_text is None) != (error is None)
+        ):
+            return {}
+        found[(tex, display)] = Rendered(html=html_text, error=error)
+    return found
 
 
 # ---------------------------------------------------------------------------------------
@@ -537,6 +602,10 @@ class KatexConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs is untyped
     """Options: where npm put the packages, relative to the folder of mkdocs.yml."""
 
     node_modules = config_options.Type(str, default="node_modules")
+    # KaTeX's answers are kept here between builds (relative to mkdocs.yml), unless CI
+    # or DOCRUN_CACHE=off is set (docrun.cache).
+    cache = config_options.Type(bool, default=True)
+    cache_dir = config_options.Type(str, default=".cache/docrun")
 
 
 class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
@@ -555,7 +624,10 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
                 f"katex: KaTeX not found in {self._katex_dir}; run `make setup` (npm ci)"
             )
         if self._renderer is None:
-            self._renderer = KatexRenderer(find_node(), self._katex_dir)
+            store = None
+            if self.config.cache and cache.disabled_reason() is None:
+                store = root / self.config.cache_dir
+            self._renderer = KatexRenderer(find_node(), self._katex_dir, store)
         _refuse_notebook_cache(config)
         # The pages are rendered with the finder's dollar rule (Pandoc's), whatever
         # mkdocs.yml lists: what find_math calls math is what reaches the page.
@@ -725,6 +797,7 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
     def _stop(self) -> None:
         if self._renderer is not None:
             self._renderer.close()
+            self._renderer.save()
 
 
 def _swap_text(new: str, match: re.Match[str]) -> str:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from docrun import equations, figures, interactive
+from docrun import figures, interactive, marks
 from docrun.blocks import (
     ALLOWED_FENCES,
     PYCON,
@@ -49,7 +49,7 @@ class PageResult:
     # Every >>> example that ran, the page's and its documented docstrings', in order.
     outcomes: list[Outcome] = field(default_factory=list)
     figures: dict[str, str] = field(default_factory=dict)
-    equations: list[equations.Result] = field(default_factory=list)
+    equations: list[marks.Result] = field(default_factory=list)
 
 
 def _placeholder(path: str, number: int) -> str:
@@ -215,20 +215,23 @@ def check_page(
         rendered += lines[position:]
         _run_directives(markdown, path, first_line, root, result)
     if symbols is not None:
+        # Imported here: SymPy is only needed where equations are checked.
+        from docrun import equations
+
         prose_lines = markdown.split("\n")
         for fence in fences:
             # Spaces of the same length: offsets in the prose are offsets in the page.
             for number in range(fence.start, fence.stop):
                 prose_lines[number] = " " * len(prose_lines[number])
-        namespace = equations.library_namespace(library)
+        library_names = equations.LibraryNamespace(library)
         result.equations += equations.check_source(
-            markdown, path, symbols, namespace, "\n".join(prose_lines), first_line
+            markdown, path, symbols, library_names, "\n".join(prose_lines), first_line
         )
         for documented_path, docstring_line, text in _documented_docstrings(
             markdown, first_line, root
         ):
             result.equations += equations.check_source(
-                text, documented_path, symbols, namespace, first_line=docstring_line
+                text, documented_path, symbols, library_names, first_line=docstring_line
             )
         result.failures += [f for r in result.equations for f in r.failures]
     result.markdown = "\n".join(rendered)

@@ -22,9 +22,6 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-import nbformat
-from nbformat import v4
-
 from docrun.blocks import PYCON, PYTHON_RUN, Example, find_fences, parse_session
 from docrun.check import expects_exception, output_matches, written_exception
 
@@ -39,16 +36,23 @@ _FIGURE_NAME = re.compile(r'Figure\(\s*"([a-z][a-z0-9-]*)"')
 SETUP = 'pip install "mlmath[pages]"'
 
 
-# nbformat has no type hints: its constructors are wrapped once here.
+# nbformat has no type hints: its constructors are wrapped once here. It is imported
+# where it is used: a build served from docrun's cache makes no notebook.
 def _new_notebook() -> Any:
+    from nbformat import v4
+
     return v4.new_notebook()  # type: ignore[no-untyped-call]
 
 
 def _markdown_cell(source: str) -> Any:
+    from nbformat import v4
+
     return v4.new_markdown_cell(source)  # type: ignore[no-untyped-call]
 
 
 def _code_cell(source: str) -> Any:
+    from nbformat import v4
+
     return v4.new_code_cell(source)  # type: ignore[no-untyped-call]
 
 
@@ -201,6 +205,8 @@ def page_notebook(
             result.lines[len(nb.cells)] = cell[0].line
             nb.cells.append(code)
     prose(len(lines))
+    import nbformat
+
     nbformat.validate(nb)
     return result
 
@@ -279,7 +285,17 @@ def _failed(cell: Any) -> bool:
 
 
 def write(page: PageNotebook, target: str | os.PathLike[str]) -> None:
+    import nbformat
+
     nbformat.write(page.notebook, os.fspath(target))  # type: ignore[no-untyped-call]
+
+
+def dumps(page: PageNotebook) -> str:
+    """The notebook as the JSON text ``write`` puts in its file."""
+    import nbformat
+
+    text: str = nbformat.writes(page.notebook)  # type: ignore[no-untyped-call]
+    return text if text.endswith("\n") else text + "\n"
 
 
 def file_name(page_uri: str) -> str:

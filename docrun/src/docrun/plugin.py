@@ -7,12 +7,16 @@ that error on a rebuild and keeps serving: fix the page or the library, and it r
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib
 import os
 import re
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
@@ -22,11 +26,14 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from docrun import equations, page_notebooks
+from docrun import cache, marks, page_notebooks
 from docrun.blocks import markdown_first_line
 from docrun.docstrings import display_path
 from docrun.notebook import absolute_links
-from docrun.page import check_page, insert_figures
+from docrun.page import PageResult, check_page, insert_figures
+
+# docrun.equations (SymPy, a second or more to import) is imported by the first page
+# that runs: a build served from the cache never needs it.
 
 log = get_plugin_logger(__name__)
 
@@ -41,6 +48,20 @@ class DocrunConfig(Config):  # type: ignore[no-untyped-call]
     library = config_options.Type(str, default="mlmath")
     # Each page with examples also becomes an executed notebook, offered for download.
     notebooks = config_options.Type(bool, default=False)
+    # Keep each page's results in `cache_dir` (relative to mkdocs.yml) and serve them
+    # while none of the page's inputs changed (docrun.cache). Off when CI or
+    # DOCRUN_CACHE=off is set in the environment.
+    cache = config_options.Type(bool, default=True)
+    cache_dir = config_options.Type(str, default=".cache/docrun")
+
+
+@dataclasses.dataclass
+class _Pending:
+    """A page run in this build, to be stored once its notebook (if any) has run."""
+
+    key: str
+    recorder: cache.Recorder
+    payload: dict[str, Any]
 
 
 def forget_modules(packages: list[str]) -> None:
@@ -57,12 +78,20 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.failures: list[str] = []
         self.failed_pages: set[str] = set()
         self.figures: dict[str, dict[str, str]] = {}
-        self.equations: dict[str, list[equations.Result]] = {}
+        self.equations: dict[str, list[marks.Result]] = {}
         # Notebook copies offered for download (mkdocs-jupyter's include_source) and the
         # address of their page.
         self.notebooks: dict[Path, str] = {}
         self.made_notebooks: dict[str, page_notebooks.PageNotebook] = {}
         self.root = "."
+        self.page_cache: cache.PageCache | None = None
+        self.environment = ""
+        self.pending: dict[str, _Pending] = {}
+        self.from_cache: list[str] = []
+        self.pages_seen = 0
+        self.cache_off: str | None = None
+        # Executed notebooks served from the cache: page -> notebook JSON.
+        self.cached_notebooks: dict[str, str] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
@@ -77,7 +106,33 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.notebooks = {}
         self.made_notebooks = {}
         forget_modules(self.config.reload)
-        equations.forget_tables()
+        if "docrun.equations" in sys.modules:
+            sys.modules["docrun.equations"].forget_tables()
+        self.pending = {}
+        self.from_cache = []
+        self.pages_seen = 0
+        self.cached_notebooks = {}
+        self.page_cache = None
+        reason = "the plugin's cache option is false" if not self.config.cache else None
+        reason = reason or cache.disabled_reason()
+        self.cache_off = reason
+        if reason is None:
+            symbols = self._symbols()
+            self.page_cache = cache.PageCache(Path(self.root, self.config.cache_dir, "pages"))
+            self.environment = cache.environment_key(
+                Path(self.root), [symbols] if symbols is not None else []
+            )
+
+    def _page_key(self, page: Page, **inputs: Any) -> str:
+        """Everything a page's results depend on that is known before it runs."""
+        options = {k: v for k, v in self.config.items() if k not in {"cache", "cache_dir"}}
+        return cache.page_key(
+            self.environment,
+            src_uri=page.file.src_uri,
+            title=str(page.title),
+            options=options,
+            **inputs,
+        )
 
     # Run first, on the page as written, so line numbers are the file's and other
     # plugins (math) see the actual outputs.
@@ -93,14 +148,31 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         else:
             path = f"{os.path.basename(config.docs_dir)}/{file.src_uri}"
         first_line = markdown_first_line(file.content_string, markdown)
-        result = check_page(
-            markdown,
-            path,
-            first_line,
-            root=self.root,
-            symbols=self._symbols(),
-            library=self.config.library,
-        )
+        self.pages_seen += 1
+        key = ""
+        if self.page_cache is not None:
+            key = self._page_key(
+                page,
+                markdown=markdown,
+                path=path,
+                first_line=first_line,
+                site_url=config.site_url or "",
+            )
+            stored = self.page_cache.get(key)
+            if stored is not None:
+                served = self._serve(stored, path, page)
+                if served is not None:
+                    return served
+        recorder = cache.Recorder(keep=__name__.split(".")[0])
+        with recorder.run() if self.page_cache is not None else _nothing():
+            result = check_page(
+                markdown,
+                path,
+                first_line,
+                root=self.root,
+                symbols=self._symbols(),
+                library=self.config.library,
+            )
         for failure in result.failures:
             log.error(failure)
         if result.failures:
@@ -112,6 +184,29 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self._log_coverage(path, result.equations)
         if self.config.notebooks and not result.failures:
             self._make_notebook(markdown, path, first_line, page, config)
+        if self.page_cache is not None and not result.failures:
+            payload = {"page": _result_to_json(result), "notebook": None}
+            self.pending[file.src_uri] = _Pending(key, recorder, payload)
+        return result.markdown
+
+    def _serve(self, stored: Any, path: str, page: Page) -> str | None:
+        """The page's Markdown from a cache entry, its figures, marks and notebook set up
+        as a run would have; None when the entry does not read as one."""
+        try:
+            result = _result_from_json(stored["page"])
+            notebook = stored["notebook"]
+        except (KeyError, TypeError, ValueError):
+            return None
+        if notebook is not None and not isinstance(notebook, str):
+            return None
+        src_uri = page.file.src_uri
+        log.debug(f"{path}: served from the cache")
+        self.from_cache.append(path)
+        self.figures[src_uri] = result.figures
+        self.equations[src_uri] = result.equations
+        self._log_coverage(path, result.equations)
+        if self.config.notebooks and notebook is not None:
+            self.cached_notebooks[src_uri] = notebook
         return result.markdown
 
     def _symbols(self) -> str | None:
@@ -126,9 +221,28 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         path = display_path(page.file.abs_src_path, self.root)
         with open(page.file.abs_src_path, encoding="utf-8") as handle:
             source = handle.read()
-        results = equations.check_notebook(
-            source, path, symbols, equations.library_namespace(self.config.library)
-        )
+        self.pages_seen += 1
+        key = ""
+        if self.page_cache is not None:
+            key = self._page_key(page, notebook=source, path=path)
+            stored = self.page_cache.get(key)
+            if stored is not None:
+                with _suppress_bad_entry():
+                    results = [_equation_from_json(item) for item in stored["equations"]]
+                    self.from_cache.append(path)
+                    self.equations[page.file.src_uri] = results
+                    self._log_coverage(path, results)
+                    return
+        from docrun import equations
+
+        recorder = cache.Recorder(keep=__name__.split(".")[0])
+        with recorder.run() if self.page_cache is not None else _nothing():
+            results = equations.check_notebook(
+                source, path, symbols, equations.LibraryNamespace(self.config.library)
+            )
+        if self.page_cache is not None and not any(r.failures for r in results):
+            payload = {"equations": [dataclasses.asdict(r) for r in results]}
+            self.page_cache.put(key, recorder, payload)
         failures = [f for result in results for f in result.failures]
         for failure in failures:
             log.error(failure)
@@ -138,8 +252,8 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.equations[page.file.src_uri] = results
         self._log_coverage(path, results)
 
-    def _log_coverage(self, path: str, results: list[equations.Result]) -> None:
-        counts = equations.coverage(results)
+    def _log_coverage(self, path: str, results: list[marks.Result]) -> None:
+        counts = marks.coverage(results)
         if any(counts.values()):
             reasons = sorted({r.summary for r in results if r.status == "unchecked"})
             log.info(
@@ -177,8 +291,8 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             self.notebooks[folder / Path(page.file.src_uri).name] = page.canonical_url
         # Figures go in after the search plugin indexed the page: SVG text is not prose.
         output = insert_figures(output, self.figures.pop(page.file.src_uri, {}))
-        output = equations.insert_marks(output, self.equations.pop(page.file.src_uri, []))
-        if page.file.src_uri in self.made_notebooks:
+        output = marks.insert_marks(output, self.equations.pop(page.file.src_uri, []))
+        if page.file.src_uri in self.made_notebooks or page.file.src_uri in self.cached_notebooks:
             name = page_notebooks.file_name(page.file.src_uri)
             output = page_notebooks.add_download_link(output, name)
         return output
@@ -191,6 +305,8 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
                 copy.write_text(absolute_links(text, page_url), encoding="utf-8")
         if not self.failures:
             self._write_notebooks(config)
+        self._store_pages()
+        self._log_cache()
         if self.failures:
             count = len(self.failures)
             pages = ", ".join(sorted(self.failed_pages))
@@ -211,13 +327,42 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             if failures:
                 self.failures += failures
                 self.failed_pages.add(made.path)
+                self.pending.pop(src_uri, None)
                 continue
             folder = Path(config.site_dir) / _page_folder(src_uri, config)
             folder.mkdir(parents=True, exist_ok=True)
             page_notebooks.write(made, folder / page_notebooks.file_name(src_uri))
+            if src_uri in self.pending:
+                self.pending[src_uri].payload["notebook"] = page_notebooks.dumps(made)
+        for src_uri, text in self.cached_notebooks.items():
+            folder = Path(config.site_dir) / _page_folder(src_uri, config)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / page_notebooks.file_name(src_uri)).write_text(text, encoding="utf-8")
         self.made_notebooks = {}
 
+    def _store_pages(self) -> None:
+        """Store every page that ran without failing, its executed notebook included."""
+        if self.page_cache is not None:
+            for src_uri, pending in self.pending.items():
+                if src_uri in self.made_notebooks:
+                    continue  # its notebook did not run (a page failed)
+                self.page_cache.put(pending.key, pending.recorder, pending.payload)
+        self.pending = {}
+
+    def _log_cache(self) -> None:
+        """One line saying which pages came from the cache."""
+        if self.page_cache is None:
+            log.info(f"docrun cache: off ({self.cache_off}); every page ran")
+            return
+        pages = sorted(self.from_cache)
+        log.info(
+            f"docrun cache: {len(pages)} of {self.pages_seen} pages served from the cache"
+            + (f": {', '.join(pages)}" if pages else "")
+        )
+
     def on_build_error(self, *, error: Exception) -> None:
+        self.pending = {}
+        self.cached_notebooks = {}
         self.figures = {}
         self.equations = {}
         self.notebooks = {}
@@ -230,3 +375,47 @@ def _page_folder(src_uri: str, config: MkDocsConfig) -> str:
     if not config.use_directory_urls or os.path.basename(stem) in {"index", "README"}:
         return os.path.dirname(stem)
     return stem
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+@contextlib.contextmanager
+def _suppress_bad_entry() -> Iterator[None]:
+    """A cache entry that does not read as one is a miss: the page runs."""
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        yield
+
+
+def _equation_from_json(item: Any) -> marks.Result:
+    if not isinstance(item, dict):
+        raise TypeError(f"expected an equation result, got {type(item).__name__}")
+    return marks.Result(**item)
+
+
+def _result_to_json(result: PageResult) -> dict[str, Any]:
+    return {
+        "markdown": result.markdown,
+        "examples_run": result.examples_run,
+        "figures": result.figures,
+        "equations": [dataclasses.asdict(r) for r in result.equations],
+    }
+
+
+def _result_from_json(stored: Any) -> PageResult:
+    """A page's result as stored by _result_to_json; TypeError or ValueError if it is not."""
+    if not isinstance(stored, dict):
+        raise TypeError(f"expected a page result, got {type(stored).__name__}")
+    markdown, figures = stored["markdown"], stored["figures"]
+    if not isinstance(markdown, str) or not isinstance(figures, dict):
+        raise TypeError("a page result needs its markdown and figures")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in figures.items()):
+        raise TypeError("figures map placeholders to HTML")
+    return PageResult(
+        markdown=markdown,
+        examples_run=int(stored["examples_run"]),
+        figures=figures,
+        equations=[_equation_from_json(item) for item in stored["equations"]],
+    )

@@ -1,0 +1,155 @@
+"""Rebuild times of the site with docrun's cache, against the same pages without our plugins.
+
+In one run, on a temporary copy of the project (the real tree is never edited):
+
+    no plugins      the pages built without docrun and katex (mkdocs-jupyter, mkdocstrings
+                    and search kept): the peer every ratio is taken against
+    cold            docrun's cache emptied first: every page runs
+    warm            nothing changed since the last build
+    one page        a sentence added to one page with examples
+    mlmath edit     a comment added inside one mlmath function: every page importing
+                    mlmath runs again
+
+Each build is a fresh ``mkdocs build`` process (what a user's rebuild costs, imports
+included); every time but "cold" is the median of ROUNDS builds. The goals (issue 13):
+warm ≤ 1.5× and one page ≤ 2× the build without our plugins. The CPU and its caches are
+printed first: ratios from different machines do not compare.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import machine
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = 3
+PAGE = "docs/prediction.md"
+MODULE = "mlmath/activation.py"
+# A line inside _sigmoid_scalar, which sigmoid calls: the edit is a comment before it.
+MODULE_LINE = "    return out if out >= _TINY else math.exp(x)"
+COPIED = ["docs", "mlmath", "overrides", "mkdocs.yml", "requirements", "package-lock.json"]
+GOALS = {"warm": 1.5, "one page": 2.0}
+
+
+def copy_project(target: Path) -> None:
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    # KaTeX and the other npm packages are read, never written: a link is enough.
+    (target / "node_modules").symlink_to(ROOT / "node_modules")
+
+
+def without_our_plugins(config: str) -> str:
+    """mkdocs.yml without the docrun and katex plugins (and their options)."""
+    kept: list[str] = []
+    skipping = False
+    for line in config.splitlines():
+        item = re.match(r"^  - (docrun|katex)\b", line)
+        if item:
+            skipping = True
+            continue
+        if skipping and (line.startswith("      ") or line.startswith("    ")) and line.strip():
+            continue
+        skipping = False
+        kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+def build(project: Path, config: str = "mkdocs.yml") -> tuple[float, str]:
+    """Seconds of one ``mkdocs build`` and its log; fails loudly if the build fails."""
+    env = {key: value for key, value in os.environ.items() if key not in {"CI", "DOCRUN_CACHE"}}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    env["JUPYTER_CONFIG_PATH"] = str(ROOT / "jupyter")
+    # The copy of mlmath shadows the one installed (editable) from the real tree.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(project), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", config, "--site-dir", "site"]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"build failed ({config}):\n{done.stdout}\n{done.stderr}")
+    return seconds, done.stdout + done.stderr
+
+
+def cache_line(log: str) -> str:
+    found = re.search(r"docrun cache: .*", log)
+    return found.group() if found else "(no cache line)"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if old not in text:
+        raise SystemExit(f"{path}: expected to find {old!r} to edit")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def main() -> None:
+    print(machine.describe())
+    times: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder)
+        copy_project(project)
+        plain = project / "mkdocs-plain.yml"
+        plain.write_text(without_our_plugins((project / "mkdocs.yml").read_text()), "utf-8")
+
+        times["no plugins"] = statistics.median(
+            build(project, plain.name)[0] for _ in range(ROUNDS)
+        )
+        shutil.rmtree(project / ".cache", ignore_errors=True)
+        times["cold"], log = build(project)
+        notes["cold"] = cache_line(log)
+
+        runs = [build(project) for _ in range(ROUNDS)]
+        times["warm"] = statistics.median(seconds for seconds, _ in runs)
+        notes["warm"] = cache_line(runs[-1][1])
+
+        page_runs = []
+        for round_ in range(ROUNDS):
+            # A new sentence each round, so every build sees an edited page.
+            edit(
+                project / PAGE,
+                "\n## ",
+                f"\nAn edit for the benchmark, number {round_}.\n\n## ",
+            )
+            page_runs.append(build(project))
+        times["one page"] = statistics.median(seconds for seconds, _ in page_runs)
+        notes["one page"] = cache_line(page_runs[-1][1])
+
+        module_runs = []
+        for round_ in range(ROUNDS):
+            edit(
+                project / MODULE,
+                MODULE_LINE,
+                f"    # an edit for the benchmark, number {round_}\n{MODULE_LINE}",
+            )
+            module_runs.append(build(project))
+        times["mlmath edit"] = statistics.median(seconds for seconds, _ in module_runs)
+        notes["mlmath edit"] = cache_line(module_runs[-1][1])
+
+    base = times["no plugins"]
+    print(f"{'build':<12} {'seconds':>8} {'× no plugins':>13}  goal")
+    for name, seconds in times.items():
+        goal = GOALS.get(name)
+        verdict = ""
+        if goal is not None:
+            verdict = f"≤ {goal}× {'met' if seconds <= goal * base else 'NOT met'}"
+        print(f"{name:<12} {seconds:8.2f} {seconds / base:13.2f}  {verdict}")
+    for name, note in notes.items():
+        print(f"  {name}: {note}")
+
+
+if __name__ == "__main__":
+    main()

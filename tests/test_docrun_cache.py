@@ -1,0 +1,246 @@
+"""docrun's build cache (docrun.cache) in real ``mkdocs build`` runs of a small project.
+
+The project holds a copy of mlmath (shadowing the installed one through PYTHONPATH; the
+real tree is never edited) and three pages: one that imports mlmath, one whose code
+imports nothing of the project, one without code. Each test edits one input and reads
+the build's "docrun cache:" line, which names the pages served from the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mkdocs_build import build
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFIG = f"""\
+site_name: cache test
+site_url: http://127.0.0.1:8000/
+plugins:
+  - docrun:
+      symbols: symbols.yml
+  - katex:
+      node_modules: {ROOT / "node_modules"}
+markdown_extensions:
+  - pymdownx.superfences
+  - pymdownx.arithmatex:
+      generic: true
+"""
+
+USES = """\
+# Uses mlmath
+
+The sigmoid $\\sigma(h)$ at zero:
+
+```pycon
+>>> from mlmath import sigmoid
+>>> sigmoid(0.0)
+0.5
+```
+"""
+
+OTHER = """\
+# Other
+
+```pycon
+>>> import math
+>>> math.comb(5, 2)
+10
+```
+"""
+
+PROSE = """\
+# Prose
+
+No code here, only $h = Wx + b$.
+"""
+
+# The line of the session's written output on the page that uses mlmath.
+OUTPUT_LINE = USES.splitlines().index("0.5") + 1
+SIGMOID = "mlmath/activation.py"
+# The first line of the body of sigmoid's scalar branch; edits go just before it.
+MARK = "    if x != x:"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(
+        ROOT / "mlmath", tmp_path / "mlmath", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy2(ROOT / "docs" / "symbols.yml", tmp_path / "symbols.yml")
+    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in {"uses.md": USES, "other.md": OTHER, "prose.md": PROSE}.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def cached_build(project: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """A build with the cache on, and the pages its log says came from the cache."""
+    result = build(project, pythonpath=project, cache=True)
+    log = result.stdout + result.stderr
+    line = re.search(r"docrun cache: (\d+) of (\d+) pages served from the cache(?:: (.*))?", log)
+    assert line is not None, log
+    served = set(line.group(3).split(", ")) if line.group(3) else set()
+    assert int(line.group(1)) == len(served)
+    return result, served
+
+
+def edit_sigmoid(project: Path, line: str) -> None:
+    path = project / SIGMOID
+    text = path.read_text(encoding="utf-8")
+    assert MARK in text
+    path.write_text(text.replace(MARK, line + "\n" + MARK, 1), encoding="utf-8")
+
+
+def test_an_mlmath_edit_reruns_exactly_the_pages_importing_it(project: Path) -> None:
+    first, served = cached_build(project)
+    assert first.returncode == 0, first.stderr
+    assert served == set()
+    again, served = cached_build(project)
+    assert again.returncode == 0, again.stderr
+    assert served == {"docs/uses.md", "docs/other.md", "docs/prose.md"}
+
+    # A change that does not alter any output still re-runs the page importing mlmath.
+    edit_sigmoid(project, "    # a comment is a change of the source too")
+    commented, served = cached_build(project)
+    assert commented.returncode == 0, commented.stderr
+    assert served == {"docs/other.md", "docs/prose.md"}
+
+    # A wrong sigmoid: the page importing it runs the new code and fails at its line.
+    edit_sigmoid(project, "    return 0.25")
+    wrong, served = cached_build(project)
+    assert wrong.returncode != 0
+    assert served == {"docs/other.md", "docs/prose.md"}
+    log = wrong.stdout + wrong.stderr
+    assert f"docs/uses.md:{OUTPUT_LINE - 1}: example failed" in log
+    assert re.search(r"Expected:\s+0\.5\s+Got:\s+0\.25", log), log
+
+
+def test_an_unrelated_page_is_served_from_the_cache(project: Path) -> None:
+    assert cached_build(project)[0].returncode == 0
+    site = project / "site"
+    ran = {name: (site / name / "index.html").read_bytes() for name in ("other", "prose")}
+    page = project / "docs" / "uses.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more sentence.\n", "utf-8")
+    result, served = cached_build(project)
+    assert result.returncode == 0, result.stderr
+    assert served == {"docs/other.md", "docs/prose.md"}
+    assert "One more sentence." in (site / "uses" / "index.html").read_text("utf-8")
+    # What the cache served is what the run gave, byte for byte: the checked output,
+    # the rendered math.
+    for name, html in ran.items():
+        assert (site / name / "index.html").read_bytes() == html
+    assert b'<span class="go">10</span>' in ran["other"]
+    assert b'class="katex"' in ran["prose"]
+
+
+def test_the_symbol_table_is_an_input_of_every_page(project: Path) -> None:
+    assert cached_build(project)[0].returncode == 0
+    table = project / "symbols.yml"
+    table.write_text(table.read_text(encoding="utf-8") + "\n# edited\n", "utf-8")
+    result, served = cached_build(project)
+    assert result.returncode == 0, result.stderr
+    assert served == set()
+
+
+def test_a_damaged_entry_is_ignored_and_rebuilt(project: Path) -> None:
+    assert cached_build(project)[0].returncode == 0
+    entries = sorted((project / ".cache" / "docrun" / "pages").glob("*.json"))
+    assert len(entries) == 3
+    entries[0].write_text('{"files": {', encoding="utf-8")  # cut short
+    entries[1].write_bytes(b"\x00\xff garbage")
+    entries[2].write_text('{"files": {}, "modules": {}, "payload": 1}', encoding="utf-8")
+    for answers in (project / ".cache" / "docrun").glob("katex-*.json"):
+        answers.write_text("[[1, 2]]", encoding="utf-8")
+    result, served = cached_build(project)
+    assert result.returncode == 0, result.stderr
+    assert served == set()
+    assert 'class="katex"' in (project / "site" / "prose" / "index.html").read_text("utf-8")
+    assert cached_build(project)[1] == {"docs/uses.md", "docs/other.md", "docs/prose.md"}
+
+
+def test_ci_builds_cold(project: Path) -> None:
+    assert cached_build(project)[0].returncode == 0
+    env = {**os.environ, "CI": "true", "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("DOCRUN_CACHE")
+    env["PYTHONPATH"] = str(project)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "docrun cache: off (CI is set (CI always builds cold)); every page ran" in result.stderr
+
+
+SERVE = """\
+import logging
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
+
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+# Rebuilds in one process, as `mkdocs serve` does: the configuration is read anew each
+# time, modules imported by the previous build are still in sys.modules.
+build(load_config("mkdocs.yml"))
+path = Path({sigmoid!r})
+text = path.read_text(encoding="utf-8")
+path.write_text(text.replace({mark!r}, "    return 0.25\\n" + {mark!r}, 1), encoding="utf-8")
+try:
+    build(load_config("mkdocs.yml"))
+except Abort as error:
+    print("second build failed:", error)
+"""
+
+
+def test_a_rebuild_in_one_process_runs_the_edited_library(project: Path) -> None:
+    # Without `reload` docrun re-imports nothing by name: only the cache's dropping of the
+    # project's modules before each page can make the edit show.
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("symbols: symbols.yml", "symbols: symbols.yml\n      reload: []")
+    )
+    script = project / "serve.py"
+    script.write_text(SERVE.format(sigmoid=SIGMOID, mark=MARK), encoding="utf-8")
+    env = {**os.environ, "DOCRUN_CACHE": "on", "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("CI", None)
+    env["PYTHONPATH"] = str(project)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert "second build failed" in log
+    assert f"docs/uses.md:{OUTPUT_LINE - 1}: example failed" in log
+    assert "2 of 3 pages served from the cache: docs/other.md, docs/prose.md" in log
+
+
+def test_cache_entries_live_under_dot_cache_which_git_ignores() -> None:
+    entry = ".cache/docrun/pages/0123.json"
+    ignored = subprocess.run(
+        ["git", "-C", str(ROOT), "check-ignore", "--no-index", "-q", entry], check=False
+    )
+    assert ignored.returncode == 0
