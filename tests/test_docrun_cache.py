@@ -8,6 +8,7 @@ the build's "docrun cache:" line, which names the pages served from the cache.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -62,6 +63,18 @@ PROSE = """\
 No code here, only $h = Wx + b$.
 """
 
+DATA = """\
+# Data
+
+```pycon
+>>> from pathlib import Path
+>>> Path("data.txt").read_text(encoding="utf-8").strip()
+'forty-two'
+```
+"""
+
+ALL = {"docs/uses.md", "docs/other.md", "docs/prose.md", "docs/data.md"}
+
 # The line of the session's written output on the page that uses mlmath.
 OUTPUT_LINE = USES.splitlines().index("0.5") + 1
 SIGMOID = "mlmath/activation.py"
@@ -78,8 +91,11 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
     docs = tmp_path / "docs"
     docs.mkdir()
-    for name, text in {"uses.md": USES, "other.md": OTHER, "prose.md": PROSE}.items():
+    pages = {"uses.md": USES, "other.md": OTHER, "prose.md": PROSE, "data.md": DATA}
+    for name, text in pages.items():
         (docs / name).write_text(text, encoding="utf-8")
+    # Read by the data page's code, from the folder the build runs in.
+    (tmp_path / "data.txt").write_text("forty-two\n", encoding="utf-8")
     return tmp_path
 
 
@@ -87,7 +103,7 @@ def cached_build(project: Path) -> tuple[subprocess.CompletedProcess[str], set[s
     """A build with the cache on, and the pages its log says came from the cache."""
     result = build(project, pythonpath=project, cache=True)
     log = result.stdout + result.stderr
-    line = re.search(r"docrun cache: (\d+) of (\d+) pages served from the cache(?:: (.*))?", log)
+    line = re.search(r"docrun: cache: (\d+) of (\d+) pages served from the cache(?:: (.*))?", log)
     assert line is not None, log
     served = set(line.group(3).split(", ")) if line.group(3) else set()
     assert int(line.group(1)) == len(served)
@@ -107,19 +123,19 @@ def test_an_mlmath_edit_reruns_exactly_the_pages_importing_it(project: Path) -> 
     assert served == set()
     again, served = cached_build(project)
     assert again.returncode == 0, again.stderr
-    assert served == {"docs/uses.md", "docs/other.md", "docs/prose.md"}
+    assert served == ALL
 
     # A change that does not alter any output still re-runs the page importing mlmath.
     edit_sigmoid(project, "    # a comment is a change of the source too")
     commented, served = cached_build(project)
     assert commented.returncode == 0, commented.stderr
-    assert served == {"docs/other.md", "docs/prose.md"}
+    assert served == ALL - {"docs/uses.md"}
 
     # A wrong sigmoid: the page importing it runs the new code and fails at its line.
     edit_sigmoid(project, "    return 0.25")
     wrong, served = cached_build(project)
     assert wrong.returncode != 0
-    assert served == {"docs/other.md", "docs/prose.md"}
+    assert served == ALL - {"docs/uses.md"}
     log = wrong.stdout + wrong.stderr
     assert f"docs/uses.md:{OUTPUT_LINE - 1}: example failed" in log
     assert re.search(r"Expected:\s+0\.5\s+Got:\s+0\.25", log), log
@@ -133,7 +149,7 @@ def test_an_unrelated_page_is_served_from_the_cache(project: Path) -> None:
     page.write_text(page.read_text(encoding="utf-8") + "\nOne more sentence.\n", "utf-8")
     result, served = cached_build(project)
     assert result.returncode == 0, result.stderr
-    assert served == {"docs/other.md", "docs/prose.md"}
+    assert served == ALL - {"docs/uses.md"}
     assert "One more sentence." in (site / "uses" / "index.html").read_text("utf-8")
     # What the cache served is what the run gave, byte for byte: the checked output,
     # the rendered math.
@@ -141,6 +157,17 @@ def test_an_unrelated_page_is_served_from_the_cache(project: Path) -> None:
         assert (site / name / "index.html").read_bytes() == html
     assert b'<span class="go">10</span>' in ran["other"]
     assert b'class="katex"' in ran["prose"]
+
+
+def test_a_file_the_page_reads_is_an_input_of_that_page(project: Path) -> None:
+    assert cached_build(project)[0].returncode == 0
+    (project / "data.txt").write_text("forty-three\n", encoding="utf-8")
+    result, served = cached_build(project)
+    assert result.returncode != 0
+    assert served == ALL - {"docs/data.md"}
+    log = result.stdout + result.stderr
+    assert "docs/data.md:5: example failed" in log
+    assert "'forty-three'" in log
 
 
 def test_the_symbol_table_is_an_input_of_every_page(project: Path) -> None:
@@ -155,17 +182,21 @@ def test_the_symbol_table_is_an_input_of_every_page(project: Path) -> None:
 def test_a_damaged_entry_is_ignored_and_rebuilt(project: Path) -> None:
     assert cached_build(project)[0].returncode == 0
     entries = sorted((project / ".cache" / "docrun" / "pages").glob("*.json"))
-    assert len(entries) == 3
+    assert len(entries) == len(ALL)
     entries[0].write_text('{"files": {', encoding="utf-8")  # cut short
     entries[1].write_bytes(b"\x00\xff garbage")
     entries[2].write_text('{"files": {}, "modules": {}, "payload": 1}', encoding="utf-8")
+    # Sound JSON, its files unchanged, but a result that does not read as one.
+    entry = json.loads(entries[3].read_text(encoding="utf-8"))
+    entry["payload"]["page"]["markdown"] = 5
+    entries[3].write_text(json.dumps(entry), encoding="utf-8")
     for answers in (project / ".cache" / "docrun").glob("katex-*.json"):
         answers.write_text("[[1, 2]]", encoding="utf-8")
     result, served = cached_build(project)
     assert result.returncode == 0, result.stderr
     assert served == set()
     assert 'class="katex"' in (project / "site" / "prose" / "index.html").read_text("utf-8")
-    assert cached_build(project)[1] == {"docs/uses.md", "docs/other.md", "docs/prose.md"}
+    assert cached_build(project)[1] == ALL
 
 
 def test_ci_builds_cold(project: Path) -> None:
@@ -183,7 +214,7 @@ def test_ci_builds_cold(project: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "docrun cache: off (CI is set (CI always builds cold)); every page ran" in result.stderr
+    assert "docrun: cache off (CI is set: CI always builds cold); every page ran" in result.stderr
 
 
 SERVE = """\
@@ -235,7 +266,7 @@ def test_a_rebuild_in_one_process_runs_the_edited_library(project: Path) -> None
     assert result.returncode == 0, log
     assert "second build failed" in log
     assert f"docs/uses.md:{OUTPUT_LINE - 1}: example failed" in log
-    assert "2 of 3 pages served from the cache: docs/other.md, docs/prose.md" in log
+    assert "3 of 4 pages served from the cache: docs/data.md, docs/other.md, docs/prose.md" in log
 
 
 def test_cache_entries_live_under_dot_cache_which_git_ignores() -> None:

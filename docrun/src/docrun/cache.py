@@ -56,7 +56,7 @@ def disabled_reason(environ: dict[str, str] | None = None) -> str | None:
     if env.get("DOCRUN_CACHE", "").strip().lower() in OFF_VALUES:
         return f"DOCRUN_CACHE={env['DOCRUN_CACHE']}"
     if env.get("CI", "").strip().lower() in {"1", "true", "yes"}:
-        return "CI is set (CI always builds cold)"
+        return "CI is set: CI always builds cold"
     return None
 
 
@@ -311,7 +311,19 @@ class PageCache:
                 return None
         if not self._same_modules(modules):
             return None
+        # Its age says when it was last used, for prune().
+        with contextlib.suppress(OSError):
+            os.utime(self._entry_path(key))
         return payload
+
+    def prune(self, days: float = 30) -> None:
+        """Delete the entries no build used for ``days`` (pages since edited or deleted)."""
+        limit = time.time() - days * 86400
+        with contextlib.suppress(OSError):
+            for entry in self.folder.iterdir():
+                with contextlib.suppress(OSError):
+                    if entry.stat().st_mtime < limit:
+                        entry.unlink()
 
     @staticmethod
     def _same_modules(modules: dict[str, str]) -> bool:

@@ -347,16 +347,17 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
                 if src_uri in self.made_notebooks:
                     continue  # its notebook did not run (a page failed)
                 self.page_cache.put(pending.key, pending.recorder, pending.payload)
+            self.page_cache.prune()
         self.pending = {}
 
     def _log_cache(self) -> None:
         """One line saying which pages came from the cache."""
         if self.page_cache is None:
-            log.info(f"docrun cache: off ({self.cache_off}); every page ran")
+            log.info(f"cache off ({self.cache_off}); every page ran")
             return
         pages = sorted(self.from_cache)
         log.info(
-            f"docrun cache: {len(pages)} of {self.pages_seen} pages served from the cache"
+            f"cache: {len(pages)} of {self.pages_seen} pages served from the cache"
             + (f": {', '.join(pages)}" if pages else "")
         )
 
