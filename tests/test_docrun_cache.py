@@ -103,7 +103,9 @@ def cached_build(project: Path) -> tuple[subprocess.CompletedProcess[str], set[s
     """A build with the cache on, and the pages its log says came from the cache."""
     result = build(project, pythonpath=project, cache=True)
     log = result.stdout + result.stderr
-    line = re.search(r"docrun: cache: (\d+) of (\d+) pages served from the cache(?:: (.*))?", log)
+    line = re.search(
+        r"docrun: cache: (\d+) of (\d+) pages served from the cache(?:: ([^;\n]*))?", log
+    )
     assert line is not None, log
     served = set(line.group(3).split(", ")) if line.group(3) else set()
     assert int(line.group(1)) == len(served)
@@ -168,6 +170,48 @@ def test_a_file_the_page_reads_is_an_input_of_that_page(project: Path) -> None:
     log = result.stdout + result.stderr
     assert "docs/data.md:5: example failed" in log
     assert "'forty-three'" in log
+
+
+def reused_notebooks(result: subprocess.CompletedProcess[str]) -> set[str]:
+    found = re.search(r"notebook outputs reused \(code unchanged\): (.*)", result.stderr)
+    return set(found.group(1).split(", ")) if found else set()
+
+
+def test_a_prose_edit_reuses_the_notebook_outputs_a_code_edit_runs_it(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("symbols: symbols.yml", "symbols: symbols.yml\n      notebooks: true")
+    )
+    # A notebook runs in a folder of its own, where the data page's file is not.
+    (project / "docs" / "data.md").unlink()
+    pages = ALL - {"docs/data.md"}
+    first, _ = cached_build(project)
+    assert first.returncode == 0, first.stderr
+    assert reused_notebooks(first) == set()
+    page = project / "docs" / "uses.md"
+    notebook = project / "site" / "uses" / "uses.ipynb"
+
+    page.write_text(page.read_text(encoding="utf-8").replace("at zero", "at nought"), "utf-8")
+    prose, served = cached_build(project)
+    assert prose.returncode == 0, prose.stderr
+    assert served == pages - {"docs/uses.md"}
+    assert reused_notebooks(prose) == {"docs/uses.md"}
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    assert any("at nought" in "".join(cell["source"]) for cell in cells)
+    outputs = [output for cell in cells for output in cell.get("outputs", [])]
+    shown = ["".join(o.get("data", {}).get("text/plain", "")) for o in outputs]
+    assert "0.5" in shown
+
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(">>> sigmoid(0.0)\n0.5", ">>> sigmoid(0)\n0.5"),
+        "utf-8",
+    )
+    code, served = cached_build(project)
+    assert code.returncode == 0, code.stderr
+    assert served == pages - {"docs/uses.md"}
+    assert reused_notebooks(code) == set()
+    assert "sigmoid(0)" in notebook.read_text(encoding="utf-8")
 
 
 def test_the_symbol_table_is_an_input_of_every_page(project: Path) -> None:

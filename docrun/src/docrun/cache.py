@@ -30,6 +30,7 @@ versions of Python and NumPy, the lock files and the list of installed distribut
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -90,6 +91,7 @@ def _external_folders() -> tuple[str, ...]:
 EXTERNAL = _external_folders()
 
 
+@functools.lru_cache(maxsize=16384)
 def is_project_file(path: str) -> bool:
     """True for a file outside the interpreter's folders and site-packages."""
     real = os.path.realpath(path)
@@ -97,13 +99,11 @@ def is_project_file(path: str) -> bool:
 
 
 def module_file(module: Any) -> str | None:
-    """The source file of a module, or None (built-in, frozen, namespace package)."""
+    """Where a module says it came from (its spec's origin, or __file__), if anywhere."""
     spec = getattr(module, "__spec__", None)
     origin = getattr(spec, "origin", None) if spec is not None else None
     file = origin if isinstance(origin, str) else getattr(module, "__file__", None)
-    if not isinstance(file, str) or not os.path.isfile(file):
-        return None
-    return file
+    return file if isinstance(file, str) else None
 
 
 def project_modules() -> dict[str, str]:
@@ -111,7 +111,8 @@ def project_modules() -> dict[str, str]:
     found = {}
     for name, module in list(sys.modules.items()):
         file = module_file(module)
-        if file is not None and is_project_file(file):
+        # Built-in and frozen modules name no file ("built-in", "frozen").
+        if file is not None and is_project_file(file) and os.path.isfile(file):
             found[name] = file
     return found
 
@@ -345,6 +346,10 @@ class PageCache:
         """Store ``payload`` with what ``recorder`` saw; False (nothing stored) when the
         sources changed while it ran."""
         if not recorder.trustworthy or not recorder.files:
+            return False
+        # Read again now, not from this build's memo: a file edited since the run (while
+        # a notebook ran, say) must not be stored as the one that produced the payload.
+        if any(file_digest(path) != digest for path, digest in recorder.files.items()):
             return False
         entry = {"files": recorder.files, "modules": recorder.modules, "payload": payload}
         self.folder.mkdir(parents=True, exist_ok=True)

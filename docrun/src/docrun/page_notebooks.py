@@ -252,6 +252,57 @@ def check_outputs(page: PageNotebook) -> list[str]:
     return failures
 
 
+def code_cells(page: PageNotebook) -> list[tuple[str, list[str]]]:
+    """(source, tags) of each code cell: all that running the notebook depends on, with
+    the files its code imports (the Markdown cells only ride along)."""
+    return [
+        (cell.source, list(cell.get("metadata", {}).get("tags", [])))
+        for cell in page.notebook.cells
+        if cell.cell_type == "code"
+    ]
+
+
+def executed_cells(page: PageNotebook) -> dict[str, Any]:
+    """What running the notebook added: the notebook's metadata, and each code cell but
+    its source (outputs, execution count, metadata), as plain JSON."""
+    import json
+
+    # The notebook node is a dict; as JSON its strings stay whole (a file splits them).
+    nb = json.loads(json.dumps(page.notebook))
+    return {
+        "metadata": nb["metadata"],
+        "cells": [
+            {key: value for key, value in cell.items() if key != "source"}
+            for cell in nb["cells"]
+            if cell["cell_type"] == "code"
+        ],
+    }
+
+
+def restore_cells(page: PageNotebook, stored: Any) -> bool:
+    """Put what ``executed_cells`` gave for the same code cells into ``page``'s notebook,
+    as if it had run; False (the notebook untouched) when ``stored`` does not fit it."""
+    import copy
+
+    import nbformat
+
+    try:
+        cells = stored["cells"]
+        notebook = copy.deepcopy(page.notebook)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        if not isinstance(cells, list) or len(cells) != len(code):
+            return False
+        notebook.metadata = nbformat.from_dict(stored["metadata"])  # type: ignore[no-untyped-call]
+        for cell, ran in zip(code, cells, strict=True):
+            for key in ("outputs", "execution_count", "metadata"):
+                cell[key] = nbformat.from_dict(ran[key])  # type: ignore[no-untyped-call]
+        nbformat.validate(notebook)
+    except (KeyError, TypeError, ValueError, nbformat.ValidationError):
+        return False
+    page.notebook = notebook
+    return True
+
+
 def execute(page: PageNotebook, *, timeout: int = 600) -> list[str]:
     """Run the notebook in a fresh kernel, in place; failures as ``path:line: …``."""
     from nbclient import NotebookClient

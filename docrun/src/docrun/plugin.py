@@ -85,10 +85,13 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
         self.made_notebooks: dict[str, page_notebooks.PageNotebook] = {}
         self.root = "."
         self.page_cache: cache.PageCache | None = None
+        # Executed code cells of page notebooks, by their sources (see _write_notebooks).
+        self.notebook_cache: cache.PageCache | None = None
         self.environment = ""
         self.pending: dict[str, _Pending] = {}
         self.from_cache: list[str] = []
         self.pages_seen = 0
+        self.reused_notebooks: list[str] = []
         self.cache_off: str | None = None
         # Executed notebooks served from the cache: page -> notebook JSON.
         self.cached_notebooks: dict[str, str] = {}
@@ -110,15 +113,20 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             sys.modules["docrun.equations"].forget_tables()
         self.pending = {}
         self.from_cache = []
+        self.reused_notebooks = []
         self.pages_seen = 0
         self.cached_notebooks = {}
         self.page_cache = None
+        self.notebook_cache = None
         reason = "the plugin's cache option is false" if not self.config.cache else None
         reason = reason or cache.disabled_reason()
         self.cache_off = reason
         if reason is None:
             symbols = self._symbols()
             self.page_cache = cache.PageCache(Path(self.root, self.config.cache_dir, "pages"))
+            self.notebook_cache = cache.PageCache(
+                Path(self.root, self.config.cache_dir, "notebooks")
+            )
             self.environment = cache.environment_key(
                 Path(self.root), [symbols] if symbols is not None else []
             )
@@ -317,11 +325,35 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
 
     def _write_notebooks(self, config: MkDocsConfig) -> None:
         """Execute every page's notebook (two kernels at a time) and write it beside the
-        page; a cell that fails or shows other output than the page fails the build."""
+        page; a cell that fails or shows other output than the page fails the build.
+
+        A notebook whose code cells ran before, with every file they imported unchanged,
+        takes the outputs of that run (an edit of the prose runs no kernel); its outputs
+        are checked against the page all the same.
+        """
         pages = list(self.made_notebooks.items())
+        keys: dict[str, str] = {}
+        reused: set[str] = set()
+        if self.notebook_cache is not None:
+            for src_uri, made in pages:
+                keys[src_uri] = cache.page_key(
+                    self.environment, notebook_code=page_notebooks.code_cells(made)
+                )
+                stored = self.notebook_cache.get(keys[src_uri])
+                if stored is not None and page_notebooks.restore_cells(made, stored):
+                    reused.add(src_uri)
+                    self.reused_notebooks.append(made.path)
+        to_run = [(src_uri, made) for src_uri, made in pages if src_uri not in reused]
         with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(pool.map(lambda item: page_notebooks.execute(item[1]), pages))
-        for (src_uri, made), failures in zip(pages, results, strict=True):
+            ran = dict(
+                zip(
+                    [src_uri for src_uri, _ in to_run],
+                    pool.map(lambda item: page_notebooks.execute(item[1]), to_run),
+                    strict=True,
+                )
+            )
+        for src_uri, made in pages:
+            failures = ran[src_uri] if src_uri in ran else page_notebooks.check_outputs(made)
             for failure in failures:
                 log.error(failure)
             if failures:
@@ -332,8 +364,12 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             folder = Path(config.site_dir) / _page_folder(src_uri, config)
             folder.mkdir(parents=True, exist_ok=True)
             page_notebooks.write(made, folder / page_notebooks.file_name(src_uri))
-            if src_uri in self.pending:
-                self.pending[src_uri].payload["notebook"] = page_notebooks.dumps(made)
+            pending = self.pending.get(src_uri)
+            if pending is not None:
+                pending.payload["notebook"] = page_notebooks.dumps(made)
+                if self.notebook_cache is not None and src_uri in ran:
+                    stored_cells = page_notebooks.executed_cells(made)
+                    self.notebook_cache.put(keys[src_uri], pending.recorder, stored_cells)
         for src_uri, text in self.cached_notebooks.items():
             folder = Path(config.site_dir) / _page_folder(src_uri, config)
             folder.mkdir(parents=True, exist_ok=True)
@@ -348,6 +384,8 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
                     continue  # its notebook did not run (a page failed)
                 self.page_cache.put(pending.key, pending.recorder, pending.payload)
             self.page_cache.prune()
+            if self.notebook_cache is not None:
+                self.notebook_cache.prune()
         self.pending = {}
 
     def _log_cache(self) -> None:
@@ -356,9 +394,11 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             log.info(f"cache off ({self.cache_off}); every page ran")
             return
         pages = sorted(self.from_cache)
+        reused = sorted(self.reused_notebooks)
         log.info(
             f"cache: {len(pages)} of {self.pages_seen} pages served from the cache"
             + (f": {', '.join(pages)}" if pages else "")
+            + (f"; notebook outputs reused (code unchanged): {', '.join(reused)}" if reused else "")
         )
 
     def on_build_error(self, *, error: Exception) -> None:
