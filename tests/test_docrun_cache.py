@@ -274,17 +274,22 @@ logging.basicConfig(level=logging.INFO, format="%(message)s")
 # Rebuilds in one process, as `mkdocs serve` does: the configuration is read anew each
 # time, modules imported by the previous build are still in sys.modules.
 build(load_config("mkdocs.yml"))
+logging.info("after a page edit:")
+page = Path("docs/other.md")
+page.write_text(page.read_text(encoding="utf-8") + "\\nOne more sentence.\\n", "utf-8")
+build(load_config("mkdocs.yml"))
+logging.info("after an mlmath edit:")
 path = Path({sigmoid!r})
 text = path.read_text(encoding="utf-8")
 path.write_text(text.replace({mark!r}, "    return 0.25\\n" + {mark!r}, 1), encoding="utf-8")
 try:
     build(load_config("mkdocs.yml"))
 except Abort as error:
-    print("second build failed:", error)
+    logging.info("second build failed: %s", error)
 """
 
 
-def test_a_rebuild_in_one_process_runs_the_edited_library(project: Path) -> None:
+def test_in_process_rebuilds_rerun_only_an_edited_page_and_run_edited_mlmath(project: Path) -> None:
     # Without `reload` docrun re-imports nothing by name: only the cache's dropping of the
     # project's modules before each page can make the edit show.
     config = project / "mkdocs.yml"
@@ -308,9 +313,17 @@ def test_a_rebuild_in_one_process_runs_the_edited_library(project: Path) -> None
     )
     log = result.stdout + result.stderr
     assert result.returncode == 0, log
-    assert "second build failed" in log
-    assert f"docs/uses.md:{OUTPUT_LINE - 1}: example failed" in log
-    assert "3 of 4 pages served from the cache: docs/data.md, docs/other.md, docs/prose.md" in log
+    first, page_edit, library_edit = re.split(r"after an? (?:page|mlmath) edit:", log)
+    assert "0 of 4 pages served from the cache" in first
+    assert "3 of 4 pages served from the cache: docs/data.md, docs/prose.md, docs/uses.md" in (
+        page_edit
+    )
+    assert "One more sentence." in (project / "site" / "other" / "index.html").read_text("utf-8")
+    assert "second build failed" in library_edit
+    assert f"docs/uses.md:{OUTPUT_LINE - 1}: example failed" in library_edit
+    assert "3 of 4 pages served from the cache: docs/data.md, docs/other.md, docs/prose.md" in (
+        library_edit
+    )
 
 
 def test_cache_entries_live_under_dot_cache_which_git_ignores() -> None:
