@@ -11,7 +11,9 @@ This plugin
    after the search plugin has indexed the page, so the index keeps the TeX source;
 3. does the same for notebook pages (see :mod:`docrun.notebook`) and for docstring math
    that mkdocstrings renders through arithmatex;
-4. copies KaTeX's stylesheet and fonts from ``node_modules/katex/dist`` into the built site.
+4. copies KaTeX's stylesheet and fonts from ``node_modules/katex/dist`` into the built site;
+5. preloads, on each page, exactly the KaTeX fonts its math uses (:mod:`docrun.katex_fonts`),
+   so that equations are drawn at first paint.
 
 One Node.js process serves the whole build (batches of JSON lines over stdin/stdout), so
 the pages carry finished HTML and no math JavaScript.
@@ -52,6 +54,7 @@ from pymdownx.arithmatex import (  # type: ignore[import-untyped]
 
 from docrun import cache, notebook
 from docrun.blocks import find_fences
+from docrun.katex_fonts import KatexFonts, preload_links
 
 RENDER_SCRIPT = Path(__file__).with_name("katex_render.js")
 # Where the stylesheet and fonts land in the built site.
@@ -615,6 +618,7 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         self._renderer: KatexRenderer | None = None
         self._katex_dir = Path()
         self._notebook_urls: set[str] = set()
+        self._fonts: KatexFonts | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).resolve().parent
@@ -628,6 +632,9 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
             if self.config.cache and cache.disabled_reason() is None:
                 store = root / self.config.cache_dir
             self._renderer = KatexRenderer(find_node(), self._katex_dir, store)
+        if self._fonts is None:
+            css = (self._katex_dir / "dist" / "katex.min.css").read_text(encoding="utf-8")
+            self._fonts = KatexFonts(css)
         _refuse_notebook_cache(config)
         # The pages are rendered with the finder's dollar rule (Pandoc's), whatever
         # mkdocs.yml lists: what find_math calls math is what reaches the page.
@@ -710,10 +717,15 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
                     + "\n".join(f"{page_path}:{line}: {why}" for line, why in lost)
                 )
         output = self._render_toc_math(output, page, config)
-        if not items:
-            return output
-        rendered = self._render_or_fail(items, page, config)
-        return replace_arithmatex(output, dict(zip(items, rendered, strict=True)))
+        if items:
+            rendered = self._render_or_fail(items, page, config)
+            output = replace_arithmatex(output, dict(zip(items, rendered, strict=True)))
+        if page.file.src_uri.endswith(".ipynb"):
+            # JupyterLab's whole stylesheet, inlined by mkdocs-jupyter, cut to what applies.
+            output = notebook.prune_styles(output, _linked_css(output, page, config))
+        if self._fonts is not None:
+            output = add_font_preloads(output, self._fonts)
+        return output
 
     def _render_toc_math(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Headings with math show it rendered in the table of contents too.
@@ -798,6 +810,40 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         if self._renderer is not None:
             self._renderer.close()
             self._renderer.save()
+
+
+_KATEX_STYLESHEET = re.compile(
+    r'<link rel="stylesheet" href="(?P<href>[^"]*?)' + re.escape(STYLESHEET.split("/")[-1]) + '">'
+)
+
+
+_LINKED_CSS = re.compile(r'<link rel="stylesheet" href="(?P<href>[^"]+)"')
+
+
+def _linked_css(output: str, page: Page, config: MkDocsConfig) -> list[str]:
+    """The text of the stylesheets the page links, as already written into the site (the
+    theme's and extra_css files are copied before pages are built)."""
+    folder = (Path(config.site_dir) / page.file.dest_path).parent
+    found = []
+    for match in _LINKED_CSS.finditer(output):
+        href = html.unescape(match.group("href")).split("?")[0]
+        if "://" in href or href.startswith("/"):
+            continue
+        path = folder / href
+        if path.is_file():
+            found.append(path.read_text(encoding="utf-8"))
+    return found
+
+
+def add_font_preloads(page_html: str, fonts: KatexFonts) -> str:
+    """The page with a preload, right after KaTeX's stylesheet, of each KaTeX font its
+    math uses (none for a page without math)."""
+    used = fonts.files_used(page_html)
+    link = _KATEX_STYLESHEET.search(page_html)
+    if not used or link is None:
+        return page_html
+    links = preload_links(used, link.group("href") + "fonts/")
+    return page_html[: link.end()] + links + page_html[link.end() :]
 
 
 def _swap_text(new: str, match: re.Match[str]) -> str:
