@@ -1,0 +1,199 @@
+"""What a first visit costs, in Chromium: the KaTeX fonts each page preloads are exactly
+the ones its math draws with, equations do not move the page when their fonts arrive, the
+notebook page ships only the CSS that applies to it (and what was cut changes no style),
+and no script holds back the first paint.
+
+Timings and Lighthouse scores are not tested here (they depend on the machine); they are
+measured by benchmarks/pages.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sitekit import Site
+from test_site import REVEAL_JS, Visit, new_page, page_with, watch  # type: ignore[import-not-found]
+
+# The KaTeX fonts the page drew text in (every box opened, every tab shown): each loaded
+# FontFace, mapped to its file through the @font-face rules of the page's stylesheets.
+# A preload only fetches a file; a face turns "loaded" when text is laid out in it.
+FONTS_USED_JS = """async () => {
+  await document.fonts.ready;
+  const files = new Map();
+  for (const sheet of document.styleSheets) {
+    let rules;
+    try { rules = sheet.cssRules; } catch { continue; }
+    for (const rule of rules) {
+      if (!(rule instanceof CSSFontFaceRule)) continue;
+      const style = rule.style;
+      const key = [style.getPropertyValue("font-family").replace(/["']/g, ""),
+                   style.getPropertyValue("font-style") || "normal",
+                   style.getPropertyValue("font-weight") || "400"].join("|");
+      const woff2 = style.getPropertyValue("src").match(/url\\(["']?([^"')]+\\.woff2)/);
+      if (woff2) files.set(key, woff2[1].split("/").pop());
+    }
+  }
+  const used = [];
+  for (const face of document.fonts) {
+    const family = face.family.replace(/["']/g, "");
+    if (face.status !== "loaded" || !family.startsWith("KaTeX_")) continue;
+    const weight = face.weight === "normal" ? "400" : face.weight === "bold" ? "700" : face.weight;
+    const key = [family, face.style, weight].join("|");
+    used.push(files.get(key) || key);
+  }
+  return used.sort();
+}"""
+
+PRELOADED_FONTS_JS = """() => [...document.querySelectorAll("head link[rel=preload][as=font]")]
+  .map((link) => link.href.split("/").pop()).sort()"""
+
+# Each layout shift in which a piece of math changed size: what a KaTeX font arriving after
+# the first layout does. Measured on KaTeX's .katex-base boxes, which never break across lines
+# (white-space: nowrap), so their width comes from the glyphs alone: a reflow (Material's
+# script wraps tables in a scrolling box once it runs) moves them but cannot resize them.
+MATH_RESIZED_JS = """() => new Promise((resolve) => {
+  const base = (node) => (node.nodeType === 1 ? node : node.parentElement)?.closest(".katex-base");
+  const resized = (s) => s.node && base(s.node)
+    && (Math.abs(s.previousRect.width - s.currentRect.width) > 0.5
+        || Math.abs(s.previousRect.height - s.currentRect.height) > 0.5);
+  const report = (entries) => entries.flatMap((e) => e.sources.filter(resized).map((s) => ({
+    at: Math.round(e.startTime),
+    math: base(s.node).textContent.slice(0, 40),
+    before: [s.previousRect.width, s.previousRect.height],
+    after: [s.currentRect.width, s.currentRect.height],
+  })));
+  new PerformanceObserver((list) => resolve(report(list.getEntries())))
+    .observe({ type: "layout-shift", buffered: true });
+  setTimeout(() => resolve([]), 500);  // no shift at all: the observer never fires
+})"""
+
+
+def pages_with_math(site: Site) -> list[str]:
+    return [p for p in site.paths if 'class="katex"' in (site.root / p / "index.html").read_text()]
+
+
+def test_each_page_preloads_exactly_the_fonts_its_math_draws_with(browser: Any, site: Site) -> None:
+    context, _ = new_page(browser, "light")
+    found = {}
+    try:
+        for path in pages_with_math(site):
+            page = context.new_page()
+            watch(page, Visit(path), site.base_url)
+            page.goto(site.url(path), wait_until="networkidle")
+            page.evaluate(REVEAL_JS)
+            used = page.evaluate(FONTS_USED_JS)
+            preloaded = page.evaluate(PRELOADED_FONTS_JS)
+            if used != preloaded:
+                found[path or "(home)"] = {"draws with": used, "preloads": preloaded}
+            page.close()
+    finally:
+        context.close()
+    assert found == {}, json.dumps(found, indent=1)
+    # Not a vacuous pass: the pages with math were visited, and they use several fonts.
+    assert len(pages_with_math(site)) >= 8
+
+
+def test_the_404_page_preloads_no_font(site: Site) -> None:
+    assert 'rel="preload"' not in (site.root / "404.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_equation_changes_size_while_a_page_loads(browser: Any, site: Site, width: int) -> None:
+    """Equations take their size from their fonts: a font that came after the first layout
+    would resize them and move the text around. Every page, wide screen and phone."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(10_000)
+    shifts = {}
+    try:
+        for path in site.paths:
+            page = context.new_page()
+            watch(page, Visit(path), site.base_url)
+            page.goto(site.url(path), wait_until="networkidle")
+            found = page.evaluate(MATH_RESIZED_JS)
+            if found:
+                shifts[path or "(home)"] = found
+            page.close()
+    finally:
+        context.close()
+    assert shifts == {}, json.dumps(shifts, indent=1)
+
+
+def test_no_script_blocks_the_parser(site: Site) -> None:
+    """Every script with a src is deferred: none stops the HTML parser before first paint."""
+    blocking = {}
+    for path in site.paths:
+        text = (site.root / path / "index.html").read_text(encoding="utf-8")
+        tags = re.findall(r"<script\b[^>]*\bsrc=[^>]*>", text)
+        late = [tag for tag in tags if not re.search(r"\b(defer|async)\b", tag)]
+        if late:
+            blocking[path or "(home)"] = late
+    assert blocking == {}
+
+
+# ---- the notebook page's CSS --------------------------------------------------------------
+
+# Every element's computed style, and its ::before and ::after, as one string each
+# (custom properties aside: the pruned page drops those that no kept rule reads).
+STYLES_JS = """async () => {
+  await document.fonts.ready;  // and two frames, so that nothing is still settling
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    for (const pseudo of [null, "::before", "::after"]) {
+      const style = getComputedStyle(el, pseudo);
+      const values = [];
+      for (let k = 0; k < style.length; k++) {
+        // Custom properties are left out: one that nothing reads draws nothing.
+        const name = style[k];
+        if (!name.startsWith("--")) values.push(name + ":" + style.getPropertyValue(name));
+      }
+      out.push(values.join(";"));
+    }
+  }
+  return out;
+}"""
+
+INLINE_CSS_JS = """() => [...document.querySelectorAll("style")]
+  .reduce((n, s) => n + s.textContent.length, 0)"""
+
+
+def mkdocs_jupyter_css() -> list[str]:
+    """The stylesheets mkdocs-jupyter inlines into a notebook page (light theme)."""
+    spec = importlib.util.find_spec("mkdocs_jupyter")
+    assert spec is not None
+    assert spec.origin is not None
+    assets = Path(spec.origin).parent / "templates" / "mkdocs_html" / "assets"
+    return [
+        (assets / name).read_text(encoding="utf-8") for name in ("index.css", "theme-light.css")
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_notebook_page_keeps_only_css_that_applies(
+    browser: Any, site: Site, scheme: str
+) -> None:
+    """The page ships a small part of mkdocs-jupyter's stylesheets, and adding back all of
+    them changes the computed style of no element (nor of its ::before and ::after)."""
+    path = page_with(site, "notebooks/")
+    original = mkdocs_jupyter_css()
+    context, page = new_page(browser, scheme)
+    try:
+        watch(page, Visit(path), site.base_url)
+        page.goto(site.url(path), wait_until="networkidle")
+        page.evaluate(REVEAL_JS)
+        shipped = page.evaluate(INLINE_CSS_JS)
+        pruned = page.evaluate(STYLES_JS)
+        for css in original:
+            page.add_style_tag(content=css)
+        full = page.evaluate(STYLES_JS)
+    finally:
+        context.close()
+    assert len(pruned) == len(full) > 1000
+    changed = [k for k, (a, b) in enumerate(zip(pruned, full, strict=True)) if a != b]
+    assert changed == [], f"{len(changed)} elements style differently with the full CSS"
+    assert shipped < sum(len(css) for css in original) / 10, shipped
