@@ -11,10 +11,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from urllib.parse import urljoin, urlsplit
-
-from docrun.used_css import used_css_many
 
 # A rendered Markdown cell starts with this div; the next cell of any kind ends it.
 _MARKDOWN_CELL = re.compile(r'<div class="jp-Cell jp-MarkdownCell(?=[\s"])[^"]*"[^>]*>')
@@ -162,28 +160,3 @@ def absolute_links(nb_source: str, page_url: str) -> str:
         )
         cell["source"] = fixed.splitlines(keepends=True)
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
-
-
-_STYLE = re.compile(r"<style\b[^>]*>(?P<css>.*?)</style>", re.DOTALL)
-# mkdocs-jupyter 0.26 also writes its list of Pygments stylesheets as a Python list
-# (``['pre { … }', …]``) into a style element: no browser can parse it, and the same
-# rules are inlined, as CSS, at the top of the notebook.
-_PYTHON_LIST = re.compile(r"^\s*\[\s*['\"]")
-
-
-def prune_styles(page_html: str, other_css: Iterable[str] = ()) -> str:
-    """The notebook page with each inline stylesheet cut to the rules that can apply to
-    it (see :mod:`docrun.used_css`); ``other_css`` are the page's linked stylesheets."""
-    styles = [m for m in _STYLE.finditer(page_html) if not _PYTHON_LIST.match(m.group("css"))]
-    pruned = used_css_many([m.group("css") for m in styles], page_html, other_css)
-    replacement = {m.start(): css for m, css in zip(styles, pruned, strict=True)}
-    pieces: list[str] = []
-    cursor = 0
-    for match in _STYLE.finditer(page_html):
-        pieces.append(page_html[cursor : match.start()])
-        css = replacement.get(match.start(), "")
-        if css:
-            pieces.append(match.group().replace(match.group("css"), css))
-        cursor = match.end()
-    pieces.append(page_html[cursor:])
-    return "".join(pieces)
