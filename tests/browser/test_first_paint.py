@@ -1,6 +1,5 @@
 """What a first visit costs, in Chromium: the KaTeX fonts each page preloads are exactly
-the ones its math draws with, the notebook page ships only the CSS that applies to it (and
-what was cut changes no style), and no script holds back the first paint.
+the ones its math draws with, and no script holds back the first paint.
 
 Timings and Lighthouse scores are not tested here (they depend on the machine); they are
 measured by benchmarks/pages.py. So is whether the fonts arrive before the first layout:
@@ -10,15 +9,12 @@ cores they came late on three pages (equations resized after first paint).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sitekit import Site
-from test_site import REVEAL_JS, Visit, new_page, page_with, watch  # type: ignore[import-not-found]
+from test_site import REVEAL_JS, Visit, new_page, watch  # type: ignore[import-not-found]
 
 # The KaTeX fonts the page drew text in (every box opened, every tab shown): each loaded
 # FontFace, mapped to its file through the @font-face rules of the page's stylesheets.
@@ -93,70 +89,3 @@ def test_no_script_blocks_the_parser(site: Site) -> None:
         if late:
             blocking[path or "(home)"] = late
     assert blocking == {}
-
-
-# ---- the notebook page's CSS --------------------------------------------------------------
-
-# Every element's computed style, and its ::before and ::after, as one string each
-# (custom properties aside: the pruned page drops those that no kept rule reads).
-STYLES_JS = """async () => {
-  await document.fonts.ready;  // and two frames, so that nothing is still settling
-  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-  const out = [];
-  for (const el of document.querySelectorAll("body *")) {
-    for (const pseudo of [null, "::before", "::after"]) {
-      const style = getComputedStyle(el, pseudo);
-      const values = [];
-      for (let k = 0; k < style.length; k++) {
-        // Custom properties are left out: one that nothing reads draws nothing.
-        const name = style[k];
-        if (!name.startsWith("--")) values.push(name + ":" + style.getPropertyValue(name));
-      }
-      out.push(values.join(";"));
-    }
-  }
-  return out;
-}"""
-
-INLINE_CSS_JS = """() => [...document.querySelectorAll("style")]
-  .reduce((n, s) => n + s.textContent.length, 0)"""
-
-
-def mkdocs_jupyter_css() -> list[str]:
-    """The stylesheets mkdocs-jupyter inlines into a notebook page (light theme)."""
-    spec = importlib.util.find_spec("mkdocs_jupyter")
-    assert spec is not None
-    assert spec.origin is not None
-    assets = Path(spec.origin).parent / "templates" / "mkdocs_html" / "assets"
-    return [
-        (assets / name).read_text(encoding="utf-8") for name in ("index.css", "theme-light.css")
-    ]
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_notebook_page_keeps_only_css_that_applies(
-    browser: Any, site: Site, scheme: str
-) -> None:
-    """The page ships a small part of mkdocs-jupyter's stylesheets, and adding back all of
-    them changes the computed style of no element (nor of its ::before and ::after)."""
-    path = page_with(site, "notebooks/")
-    original = mkdocs_jupyter_css()
-    context, page = new_page(browser, scheme)
-    try:
-        watch(page, Visit(path), site.base_url)
-        page.goto(site.url(path), wait_until="networkidle")
-        page.evaluate(REVEAL_JS)
-        # No transitions: a colour caught halfway (Material fades palette changes in) would
-        # differ between the two readings for no fault of the CSS.
-        page.add_style_tag(content="*, ::before, ::after { transition: none !important; }")
-        shipped = page.evaluate(INLINE_CSS_JS)
-        pruned = page.evaluate(STYLES_JS)
-        for css in original:
-            page.add_style_tag(content=css)
-        full = page.evaluate(STYLES_JS)
-    finally:
-        context.close()
-    assert len(pruned) == len(full) > 1000
-    changed = [k for k, (a, b) in enumerate(zip(pruned, full, strict=True)) if a != b]
-    assert changed == [], f"{len(changed)} elements style differently with the full CSS"
-    assert shipped < sum(len(css) for css in original) / 10, shipped

@@ -720,9 +720,6 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         if items:
             rendered = self._render_or_fail(items, page, config)
             output = replace_arithmatex(output, dict(zip(items, rendered, strict=True)))
-        if page.file.src_uri.endswith(".ipynb"):
-            # JupyterLab's whole stylesheet, inlined by mkdocs-jupyter, cut to what applies.
-            output = notebook.prune_styles(output, _linked_css(output, page, config))
         if self._fonts is not None:
             output = add_font_preloads(output, self._fonts)
         return output
@@ -815,24 +812,6 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
 _KATEX_STYLESHEET = re.compile(
     r'<link rel="stylesheet" href="(?P<href>[^"]*?)' + re.escape(STYLESHEET.split("/")[-1]) + '">'
 )
-
-
-_LINKED_CSS = re.compile(r'<link rel="stylesheet" href="(?P<href>[^"]+)"')
-
-
-def _linked_css(output: str, page: Page, config: MkDocsConfig) -> list[str]:
-    """The text of the stylesheets the page links, as already written into the site (the
-    theme's and extra_css files are copied before pages are built)."""
-    folder = (Path(config.site_dir) / page.file.dest_path).parent
-    found = []
-    for match in _LINKED_CSS.finditer(output):
-        href = html.unescape(match.group("href")).split("?")[0]
-        if "://" in href or href.startswith("/"):
-            continue
-        path = folder / href
-        if path.is_file():
-            found.append(path.read_text(encoding="utf-8"))
-    return found
 
 
 def add_font_preloads(page_html: str, fonts: KatexFonts) -> str:
