@@ -10,7 +10,8 @@ failing item (``-x``), and most die in a docstring that takes a tenth of a secon
 in a page that takes ten.
 
 Most of a page's time goes to the equation checker's own mathematics: SymPy proving
-each ``=`` of a display and mpmath evaluating the exact side of a binding to 30 digits.
+each ``=`` of a display, expanding the definitions in each binding's side, and mpmath
+evaluating that side to 30 digits.
 Neither calls mlmath, so they give the same answer under every mutant: they are
 remembered from the clean run and looked up in the mutant runs. What calls mlmath (the
 examples, and each binding's ``equals``/``derivative`` expression) always runs.
@@ -99,13 +100,37 @@ def _remember_evaluate(function: Callable[..., Any]) -> Callable[..., Any]:
     return evaluate
 
 
+def _definitions_key(definitions: Any) -> tuple[Any, ...]:
+    # docrun names a set of definitions by a counter that a forked mutant run continues
+    # past the clean run's values; the definitions themselves are the same.
+    return (
+        tuple(sorted(definitions.variables.items())),
+        tuple(sorted(definitions.functions.items())),
+    )
+
+
+def _remember_expand(function: Callable[..., Any]) -> Callable[..., Any]:
+    def expand(expr: sympy.Expr, definitions: Any, sizes: dict[Any, int], keep: set[str]) -> Any:
+        key = (
+            "expand",
+            expr,
+            _definitions_key(definitions),
+            frozenset(sizes.items()),
+            frozenset(keep),
+        )
+        if key not in _memo:
+            _memo[key] = function(expr, definitions, sizes, keep)
+        return _memo[key]
+
+    return expand
+
+
 def _remember_identity(function: Callable[..., Any]) -> Callable[..., Any]:
     # (statement, number, context, samples, defining): the checker reads the symbol table
     # and the definitions from the context, never the library.
     def identity(
         statement: Any, number: int, context: Any, samples: Any, defining: bool = False
     ) -> Any:
-        definitions = context.definitions
         key = (
             "identity",
             statement.tex,
@@ -113,8 +138,7 @@ def _remember_identity(function: Callable[..., Any]) -> Callable[..., Any]:
             defining,
             context.path,
             context.line,
-            str(sorted(definitions.variables.items(), key=str)),
-            str(sorted(definitions.functions.items(), key=str)),
+            _definitions_key(context.definitions),
             tuple(_sample_key(values) for values in samples.arrays),
         )
         if key not in _memo:
@@ -151,5 +175,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if not getattr(equations, "_mutation_memo", False):
         equations._evaluate = _remember_evaluate(equations._evaluate)  # type: ignore[attr-defined]
         equations._identity = _remember_identity(equations._identity)  # type: ignore[attr-defined]
+        equations._expand = _remember_expand(equations._expand)  # type: ignore[attr-defined]
         docstrings._public_members = _without_copies(docstrings._public_members)  # type: ignore[attr-defined]
         equations._mutation_memo = True  # type: ignore[attr-defined]
