@@ -71,14 +71,15 @@ bench-pages: build
 #                               functions whose code changed (mutmut keeps mutants/)
 #   make mutate ONLY='mlmath.activation.x_sigmoid*'   just these mutants (mutmut's names)
 #   make mutate SURVIVORS=1     the mutants that survived the last run, after a page changed
+#   make mutate PUBLIC=1        only the mutants of the public functions (mlmath.__all__)
 #   MUTATE_STRICT=1             fail if a mutant of a public function survives unlisted
 MUTATE_JOBS ?= 2
 mutate: setup
 	@start=$$(date +%s); \
-	names="$(ONLY)$(if $(SURVIVORS), $$($(BIN)/python mutation/report.py --survivors))"; \
+	names="$(ONLY)$(if $(SURVIVORS), $$($(BIN)/python mutation/report.py --survivors))$(if $(PUBLIC), $$($(BIN)/python mutation/report.py --public))"; \
 	$(BIN)/mutmut run --max-children $(MUTATE_JOBS) $$names || exit $$?; \
 	$(BIN)/python mutation/report.py --seconds $$(( $$(date +%s) - start )) \
-		$(if $(ONLY)$(SURVIVORS),--partial) $(if $(MUTATE_STRICT),--strict)
+		$(if $(ONLY)$(SURVIVORS)$(PUBLIC),--partial) $(if $(MUTATE_STRICT),--strict)
 
 # Re-resolve the lock files after editing requirements/dev.in or package.json.
 lock:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy
-from docrun.docstrings import display_path, docstrings_in_source
+from docrun.docstrings import display_path
 from docrun.pytest_plugin import DocstringItem, DocstringModule
 
 from docrun import docstrings, equations
@@ -42,7 +42,7 @@ class SiteDocstrings(DocstringModule):  # the pytest items of a module's docstri
     def collect(self) -> Iterator[pytest.Item]:
         source = self.path.read_text(encoding="utf-8")
         path = display_path(self.path, self.config.rootpath)
-        for docstring in docstrings_in_source(source, path):
+        for docstring in docstrings.docstrings_in_source(source, path):
             if _COPY in docstring.qualname:
                 continue
             if docstring.examples(path) or "$$" in docstring.text:
@@ -98,6 +98,18 @@ def _remember_evaluate(function: Callable[..., Any]) -> Callable[..., Any]:
         return _memo[key]
 
     return evaluate
+
+
+def _remember_docstrings(function: Callable[..., Any]) -> Callable[..., Any]:
+    # A mutated module is some 18,000 lines (every mutant is a copy of its function), and
+    # the API reference page parses each one for its docstrings in every mutant run.
+    def docstrings_in_source(source: str, path: str) -> Any:
+        key = ("docstrings", path, source)
+        if key not in _memo:
+            _memo[key] = function(source, path)
+        return _memo[key]
+
+    return docstrings_in_source
 
 
 def _definitions_key(definitions: Any) -> tuple[Any, ...]:
@@ -176,5 +188,6 @@ def pytest_configure(config: pytest.Config) -> None:
         equations._evaluate = _remember_evaluate(equations._evaluate)  # type: ignore[attr-defined]
         equations._identity = _remember_identity(equations._identity)  # type: ignore[attr-defined]
         equations._expand = _remember_expand(equations._expand)  # type: ignore[attr-defined]
+        docstrings.docstrings_in_source = _remember_docstrings(docstrings.docstrings_in_source)
         docstrings._public_members = _without_copies(docstrings._public_members)  # type: ignore[attr-defined]
         equations._mutation_memo = True  # type: ignore[attr-defined]

@@ -187,9 +187,18 @@ def main() -> None:
     parser.add_argument("--partial", action="store_true", help="the run was ONLY/SURVIVORS")
     parser.add_argument("--strict", action="store_true", help="fail on an unlisted survivor")
     parser.add_argument("--survivors", action="store_true", help="print survivors' names")
+    parser.add_argument("--public", action="store_true", help="print the public functions' globs")
     args = parser.parse_args()
     if args.survivors:
         print(" ".join(survivor_keys(args.results)))
+        return
+    if args.public:
+        # mutmut's names for the mutants of each function of mlmath.__all__.
+        print(
+            " ".join(
+                f"{m.rsplit('.', 1)[0]}.x_{n}__mutmut_*" for m, n in public_functions().items()
+            )
+        )
         return
     previous = json.loads(SCORE.read_text()) if SCORE.is_file() else {}
     run = {

@@ -20,10 +20,17 @@ def score_sentence(path: str | Path) -> str:
     public = score["public functions"]
     judged = public["total"] - public["equivalent"] - public["not run"]
     caught = public["killed"] + public["timeout"]
+    # A run cut short says so, rather than passing a part off as the whole.
+    reached = (
+        f", among the {public['total'] - public['not run']} of {public['total']} that the "
+        f"last run reached"
+        if public["not run"]
+        else ""
+    )
     return (
         f"To measure how tightly the examples pin the library down, `make mutate` makes "
         f"small changes to its public functions (a `<` for a `<=`, a sign flipped, a "
         f"constant moved) and runs every example against each: of the {judged} changes "
-        f"that alter what a function computes, the pages catch {caught}, "
-        f"**{public['score']}%** (last run on {score['run']['date']})."
+        f"that alter what a function computes{reached}, the pages catch {caught}, "
+        f"**{public['score']}%** ({score['run']['date']})."
     )
