@@ -85,7 +85,8 @@ def _tally(statuses: list[str]) -> dict[str, float | int]:
     row["total"] = len(statuses)
     judged = row["total"] - row["equivalent"] - row["not run"]
     noticed = row["killed"] + row["timeout"]
-    row["score"] = round(100 * noticed / judged, 1) if judged else 100.0
+    # No score where nothing was judged (a run cut short before this function).
+    row["score"] = round(100 * noticed / judged, 1) if judged else None
     return row
 
 
@@ -146,10 +147,17 @@ def readme_section(score: dict[str, object]) -> str:
         "",
         f"Latest `make mutate` ({run['tool']}, {run['date']}): of the mutants of the public "
         f"functions, the site's examples noticed **{score['public functions']['score']}%** "  # type: ignore[index]
-        "of those that change what the function computes.",
+        "of those that change what the function computes"
+        + (
+            f" (the run was cut short: {score['public functions']['not run']} of their "  # type: ignore[index]
+            f"{score['public functions']['total']} mutants were not run)."  # type: ignore[index]
+            if score["public functions"]["not run"]  # type: ignore[index]
+            else "."
+        ),
         "",
-        "| module | mutants | killed | timed out | survived | equivalent | no example | score |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| module | mutants | killed | timed out | survived | equivalent | no example | "
+        "not run | score |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     modules = score["modules"]
     assert isinstance(modules, dict)
@@ -158,7 +166,8 @@ def readme_section(score: dict[str, object]) -> str:
         label = f"`{name}`" if name != "public functions" else "**public functions**"
         lines.append(
             f"| {label} | {row['total']} | {row['killed']} | {row['timeout']} | "
-            f"{row['survived']} | {row['equivalent']} | {row['no example']} | {row['score']}% |"
+            f"{row['survived']} | {row['equivalent']} | {row['no example']} | "
+            f"{row['not run']} | {'—' if row['score'] is None else str(row['score']) + '%'} |"
         )
     lines += ["", END]
     return "\n".join(lines)
