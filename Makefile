@@ -21,7 +21,7 @@ TORCH ?= --no-deps torch==2.13.0+cpu
 export NO_MKDOCS_2_WARNING := 1
 export JUPYTER_CONFIG_PATH := $(CURDIR)/jupyter$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
 
-.PHONY: setup serve build test lint screenshots bench bench-pages lock clean
+.PHONY: setup serve build test lint screenshots bench bench-pages mutate lock clean
 
 setup: $(STAMP)
 
@@ -64,6 +64,23 @@ bench-pages: build
 	cd benchmarks/lighthouse && ../../$(NPM) ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python benchmarks/pages.py site
 
+# Mutation testing, not part of `make test` (README, "How much the pages pin down"): mutmut
+# changes mlmath in small ways and runs the site's examples, and only them, against each
+# change; mutation/report.py writes mutation/score.json and the README's table.
+#   make mutate                 all mutants on a fresh clone; afterwards only those of the
+#                               functions whose code changed (mutmut keeps mutants/)
+#   make mutate ONLY='mlmath.activation.x_sigmoid*'   just these mutants (mutmut's names)
+#   make mutate SURVIVORS=1     the mutants that survived the last run, after a page changed
+#   make mutate PUBLIC=1        only the mutants of the public functions (mlmath.__all__)
+#   MUTATE_STRICT=1             fail if a mutant of a public function survives unlisted
+MUTATE_JOBS ?= 2
+mutate: setup
+	@start=$$(date +%s); \
+	names="$(ONLY)$(if $(SURVIVORS), $$($(BIN)/python mutation/report.py --survivors))$(if $(PUBLIC), $$($(BIN)/python mutation/report.py --public))"; \
+	$(BIN)/mutmut run --max-children $(MUTATE_JOBS) $$names || exit $$?; \
+	$(BIN)/python mutation/report.py --seconds $$(( $$(date +%s) - start )) \
+		$(if $(ONLY)$(SURVIVORS)$(PUBLIC),--partial) $(if $(MUTATE_STRICT),--strict)
+
 # Re-resolve the lock files after editing requirements/dev.in or package.json.
 lock:
 	$(BIN)/python -m pip install --quiet uv
@@ -72,4 +89,4 @@ lock:
 	$(NPM) install --package-lock-only
 
 clean:
-	rm -rf $(VENV) node_modules site screenshots
+	rm -rf $(VENV) node_modules site screenshots mutants

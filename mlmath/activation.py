@@ -188,6 +188,14 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
     0.0
     >>> sigmoid(float("-inf")), sigmoid(float("inf"))
     (0.0, 1.0)
+
+    float32 stays float32, with the same value rounded once. Its range is far shorter:
+    σ(17) is already the last float32 below 1, and from h = −104 down σ rounds to 0:
+
+    >>> sigmoid(np.float32(2.5))
+    np.float32(0.9241418)
+    >>> sigmoid(np.array([-104.0, 17.0, 18.0], dtype=np.float32))
+    array([0.        , 0.99999994, 1.        ], dtype=float32)
     """
     if isinstance(h, float):  # Python floats and np.float64
         return _sigmoid_scalar(float(h))

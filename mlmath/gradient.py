@@ -143,6 +143,12 @@ def delta_rule_step(
     >>> delta_rule_step([0.0, 0.0], [[1.0, 2.0]], [1.0], learn_rate=1.0)
     array([0.125, 0.25 ])
 
+    A target may be any real number, not only a label in [0, 1]. σ never reaches a
+    target of 2; the step is still the gap times the slope, δ = (2 − 0.5) · 0.25:
+
+    >>> delta_rule_step([0.0], [[1.0]], [2.0], learn_rate=1.0)
+    array([0.375])
+
     The step follows the negative gradient of the SSE:
 
     >>> from mlmath import numerical_gradient, sigmoid, sse

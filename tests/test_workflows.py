@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 CI = WORKFLOWS / "ci.yml"
 PAGES = WORKFLOWS / "pages.yml"
+MUTATE = WORKFLOWS / "mutate.yml"
 ACTIONLINT_CLI = ROOT / "node_modules" / "@tktco" / "node-actionlint" / "bin" / "node-actionlint.js"
 ZIZMOR = Path(sys.executable).parent / "zizmor"
 
@@ -91,7 +92,7 @@ def run_zizmor(*paths: Path) -> list[dict[str, Any]]:
 
 def test_actionlint_finds_nothing_in_our_workflows() -> None:
     result = run_actionlint(ROOT)
-    assert "Checking 2 workflow file(s)" in result.stdout, result.stdout + result.stderr
+    assert "Checking 3 workflow file(s)" in result.stdout, result.stdout + result.stderr
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -105,7 +106,7 @@ def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
 
 
 def test_zizmor_finds_nothing_in_our_workflows() -> None:
-    findings = run_zizmor(CI, PAGES)
+    findings = run_zizmor(CI, PAGES, MUTATE)
     assert findings == [], json.dumps(findings, indent=1)[:3000]
 
 
@@ -117,7 +118,7 @@ def test_zizmor_reports_a_broken_workflow(tmp_path: Path) -> None:
     assert {"unpinned-uses", "artipacked", "excessive-permissions"} <= audits, audits
 
 
-@pytest.mark.parametrize("path", [CI, PAGES], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [CI, PAGES, MUTATE], ids=lambda p: p.name)
 def test_every_action_is_pinned_by_commit_with_its_version(path: Path) -> None:
     lines = [line for line in path.read_text().splitlines() if re.match(r"^\s*(- )?uses:", line)]
     assert lines, f"{path.name} uses no action"
@@ -125,7 +126,7 @@ def test_every_action_is_pinned_by_commit_with_its_version(path: Path) -> None:
     assert unpinned == []
 
 
-@pytest.mark.parametrize("path", [CI, PAGES], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [CI, PAGES, MUTATE], ids=lambda p: p.name)
 def test_checkout_never_keeps_the_token(path: Path) -> None:
     checkouts = [
         s for s in all_steps(load(path)) if s.get("uses", "").startswith("actions/checkout@")
@@ -179,3 +180,12 @@ def test_pages_builds_with_read_access_and_deploys_with_least_privilege() -> Non
         "name": "github-pages",
         "url": "${{ steps." + step["id"] + ".outputs.page_url }}",
     }
+
+
+def test_mutation_testing_runs_on_library_pull_requests_and_weekly_read_only() -> None:
+    workflow = load(MUTATE)
+    assert "mlmath/**" in workflow["on"]["pull_request"]["paths"]
+    assert workflow["on"]["schedule"], "no weekly run"
+    assert workflow["permissions"] == {"contents": "read"}
+    runs = [step.get("run", "") for step in all_steps(workflow)]
+    assert any("make mutate" in run and "MUTATE_STRICT=1" in run for run in runs), runs
