@@ -65,12 +65,12 @@ def build(
     if pythonpath is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(project / "site")]
+    return run(command + (["--strict"] if strict else []), project, env)
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``command`` in ``cwd`` with ``env``, its output captured as text, never raising
+    on its exit status (the test reads it), stopped after five minutes."""
     return subprocess.run(
-        command + (["--strict"] if strict else []),
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+        command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300
     )

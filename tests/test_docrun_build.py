@@ -10,11 +10,11 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import mkdocs_build
 from docrun.page import check_page
 from mkdocs_build import build
 
@@ -212,14 +212,10 @@ def test_pytest_collects_the_same_examples_through_the_same_checker(tmp_path: Pa
     (project / "docrun_demo" / "__init__.py").write_text(DEMO_MODULE)
     (project / "conftest.py").write_text('pytest_plugins = ["docrun.pytest_plugin"]\n')
     env = dict(os.environ, PYTHONPATH=str(project))
-    result = subprocess.run(
+    result = mkdocs_build.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "docs", "docrun_demo"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+        project,
+        env,
     )
     log = result.stdout + result.stderr
     assert "2 failed" in log, log  # the page, the docstring; the prose page has no item

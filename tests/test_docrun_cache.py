@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mkdocs_build
 import pytest
 from mkdocs_build import build
 
@@ -248,15 +249,7 @@ def test_ci_builds_cold(project: Path) -> None:
     env = {**os.environ, "CI": "true", "NO_MKDOCS_2_WARNING": "1"}
     env.pop("DOCRUN_CACHE")
     env["PYTHONPATH"] = str(project)
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    result = mkdocs_build.run([sys.executable, "-m", "mkdocs", "build"], project, env)
     assert result.returncode == 0, result.stderr
     assert "docrun: cache off (CI is set: CI always builds cold); every page ran" in result.stderr
 
@@ -302,15 +295,7 @@ def test_in_process_rebuilds_rerun_only_an_edited_page_and_run_edited_mlmath(pro
     env = {**os.environ, "DOCRUN_CACHE": "on", "NO_MKDOCS_2_WARNING": "1"}
     env.pop("CI", None)
     env["PYTHONPATH"] = str(project)
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    result = mkdocs_build.run([sys.executable, str(script)], project, env)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log
     first, page_edit, library_edit = re.split(r"after an? (?:page|mlmath) edit:", log)

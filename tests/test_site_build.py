@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import mkdocs_build
 import pytest
 from docrun.katex import find_math, notebook_math
 
@@ -468,14 +469,8 @@ def makefile_environment() -> dict[str, str]:
 
 def build_small_site(project: Path, env: dict[str, str]) -> str:
     """Build a page with a broken link and an executed notebook; all the build printed."""
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(project / "site")],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+    result = mkdocs_build.run(
+        [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(project / "site")], project, env
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
