@@ -13,7 +13,6 @@ Run with ``make bench``. Times depend on the machine; the ratios are the point.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,16 +29,10 @@ REPEATS = 9
 SAMPLE = 2000
 
 
-def seconds(f: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    f()
-    return time.perf_counter() - start
-
-
 def best_times(ours: Callable[[], object], peer: Callable[[], object]) -> tuple[float, float]:
     """The best of REPEATS runs of each, taken in turns so both see the same machine."""
     ours(), peer()  # warm up: first-touch page faults are not the kernels' cost
-    runs = [(seconds(ours), seconds(peer)) for _ in range(REPEATS)]
+    runs = [(machine.seconds(ours), machine.seconds(peer)) for _ in range(REPEATS)]
     return min(r[0] for r in runs), min(r[1] for r in runs)
 
 

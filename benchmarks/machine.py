@@ -1,13 +1,15 @@
 """The machine a benchmark ran on: CPU model, cores and cache sizes, printed beside ratios.
 
 Ratios from different machines must never be compared as if they were one; every
-benchmark prints this line first.
+benchmark prints this line first. The benchmarks also share their stopwatch here.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -37,3 +39,10 @@ def caches() -> str:
 
 def describe() -> str:
     return f"CPU: {cpu_model()}; {os.cpu_count()} logical cores; per core: {caches()}"
+
+
+def seconds(f: Callable[[], object]) -> float:
+    """The wall-clock time of one call of f."""
+    start = time.perf_counter()
+    f()
+    return time.perf_counter() - start

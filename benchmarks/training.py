@@ -17,7 +17,6 @@ first, since ratios from different machines do not compare.
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from collections.abc import Callable
 
@@ -30,12 +29,6 @@ M, N = 10**6, 100
 ROUNDS = 7
 EPOCHS = 5
 TORCH_THREADS = 2
-
-
-def seconds(f: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    f()
-    return time.perf_counter() - start
 
 
 def peak_extra_bytes(f: Callable[[], object]) -> int:
@@ -85,7 +78,7 @@ def main() -> None:
     times = {name: float("inf") for name in contenders}
     for _ in range(ROUNDS):
         for name, f in contenders.items():
-            times[name] = min(times[name], seconds(f))
+            times[name] = min(times[name], machine.seconds(f))
     print(f"X: {M:.0e} x {N} float64 ({X.nbytes / 1e6:.0f} MB); best of {ROUNDS} rounds in turn")
     for name, t in times.items():
         print(f"  {name:<36} {t * 1e3:8.1f} ms")
