@@ -21,6 +21,7 @@ hand every difference becomes a sum of terms of one sign:
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from mlmath._blocks import in_threads
+from mlmath._blocks import cores, in_threads, one_blas_thread
 from mlmath._validate import FloatArray
 
 # (W, X_b, b) -> the block's scores, recomputed where X_b W + b overflowed, or raise.
@@ -38,6 +39,9 @@ OverflowHandler = Callable[[FloatArray, FloatArray, float], FloatArray]
 # the two products, and blocks are few enough that NumPy's per-call cost (about 20
 # calls a block) stays small. Measured on 1e6 × 100 float64: 1 to 4 MiB are alike.
 ROW_BLOCK_BYTES = 1 << 21
+# A pass's blocks go in at most this many runs of consecutive blocks (see `one_pass`):
+# at least one per core on the machines we know.
+GROUPS = 16
 # Elementwise passes (the loss from scores) work on blocks of this many values.
 VALUE_BLOCK = 1 << 15
 
@@ -73,8 +77,7 @@ class Kernel:
         """(ℓ of each sample or an empty array, σ(h) − y or an empty array)."""
         n = h.size
         e, s, a, c, p = self.e[:n], self.s[:n], self.a[:n], self.c[:n], self.p[:n]
-        np.abs(h, out=e)
-        np.negative(e, out=e)
+        np.copysign(h, -1.0, out=e)  # −|h| in one pass
         np.exp(e, out=e)
         np.greater_equal(h, 0.0, out=p)
         np.subtract(p, y, out=a)  # p − y: 1 − y or −y, exact or rounded once
@@ -119,42 +122,34 @@ def mean_of_losses(h: FloatArray, y: FloatArray, *, threads: int = 0) -> float:
             block = slice(start, start + VALUE_BLOCK)
             loss = kernel.block(h[block], y[block], loss=True, residual=False)[0]
             k = start // VALUE_BLOCK
-            parts[k], largest[k] = _MeanParts.part(loss, m), loss.max()
+            parts[k], largest[k] = _mean_part(loss, m), loss.max()
 
     in_threads(run, starts, threads)
-    mean = _MeanParts(m)
-    for part, most in zip(parts.tolist(), largest.tolist(), strict=True):
-        mean.total += part
-        mean.largest = max(mean.largest, most)
-    return mean.mean()
+    return _mean_in_order(parts, largest)
 
 
-class _MeanParts:
-    """Σ ℓ / m accumulated block by block, finite even where Σ ℓ is not.
+# Σ ℓ / m is accumulated block by block, finite even where Σ ℓ is not: each block adds
+# (Σ_b ℓ)/m, and where fourteen losses of 1.3e307 overflow their sum, Σ_b (ℓ/m) instead.
+# Rounding can still nudge the total past the largest float; the mean is never above
+# the largest loss.
 
-    Each block adds (Σ_b ℓ)/m; fourteen losses of 1.3e307 overflow their sum, and then
-    the block adds Σ_b (ℓ/m) instead. Rounding can still nudge the total past the
-    largest float; the mean is never above the largest loss.
-    """
 
-    def __init__(self, m: int) -> None:
-        self.m, self.total, self.largest = m, 0.0, 0.0
+def _mean_part(block: FloatArray, m: int) -> float:
+    """The block's share of the mean, (Σ_b ℓ)/m, or Σ_b (ℓ/m) where Σ_b ℓ overflows."""
+    with np.errstate(over="ignore"):
+        part = float(block.sum()) / m
+        if np.isinf(part):
+            part = float((block / m).sum())
+    return part
 
-    @staticmethod
-    def part(block: FloatArray, m: int) -> float:
-        """The block's share of the mean, (Σ_b ℓ)/m, or Σ_b (ℓ/m) where Σ_b ℓ overflows."""
-        with np.errstate(over="ignore"):
-            part = float(block.sum()) / m
-            if np.isinf(part):
-                part = float((block / m).sum())
-        return part
 
-    def add(self, block: FloatArray) -> None:
-        self.total += self.part(block, self.m)
-        self.largest = max(self.largest, float(block.max()))
-
-    def mean(self) -> float:
-        return min(self.total, self.largest)
+def _mean_in_order(parts: FloatArray, largest: FloatArray) -> float:
+    """The mean from the blocks' shares and largest losses, added in block order (so
+    that the bits do not depend on which thread computed which block)."""
+    total = 0.0
+    for part in parts.tolist():
+        total += part
+    return min(total, float(largest.max()))
 
 
 @dataclass
@@ -175,43 +170,72 @@ def one_pass(
     gradient: bool,
     error: bool,
     on_overflow: OverflowHandler,
+    threads: int = 0,
 ) -> Pass:
     """The gradient of E(W, b) and/or E(W, b) itself, reading X once.
 
     A block whose scores are not finite is searched for a non-finite entry of X (the
     error names it) and otherwise handed to ``on_overflow``, which returns finite
     scores or raises.
+
+    The blocks are shared among ``threads`` threads (0: one per core), each with its
+    own BLAS thread (two BLAS threads per product would fight ours for the cores).
+    Blocks go in at most GROUPS runs of consecutive blocks; each run sums its share of
+    the gradient block after block, and the shares are added in order, so the result
+    has the same bits whatever the number of threads.
     """
     m = X.shape[0]
-    g: FloatArray = np.zeros(W.shape, np.result_type(W, X))
-    bias_sum = 0.0
-    parts = _MeanParts(m)
-    kernel = Kernel(next(row_blocks(X)).stop, np.result_type(W, X))
-    # One errstate for the whole pass (entering it costs microseconds, per block that
-    # adds up): overflow in X_b W is handled below, and a gradient sum that rounds
-    # past the largest float is clipped after the loop.
-    with np.errstate(over="ignore", invalid="ignore"):
-        for rows in row_blocks(X):
-            X_b = X[rows]
-            h: FloatArray = X_b @ W
-            h += b
-            # A sum is one cheap pass; only where it is not finite (a non-finite
-            # score, or finite scores whose sum overflows) look closer.
-            if not math.isfinite(h.sum()) and not np.isfinite(h).all():
-                _name_nonfinite_entry(X_b, rows.start)
-                h = on_overflow(W, X_b, b)
-            loss, r = kernel.block(h, y[rows], loss=error, residual=gradient)
-            if error:
-                parts.add(loss)
-            if gradient:
-                r /= m  # |r| ≤ 1, so Σ |x r| / m ≤ max |x|: the exact value is finite
-                bias_sum += float(r.sum())
-                g += r @ X_b
+    blocks = list(row_blocks(X))
+    runs = _runs(len(blocks))
+    dtype = np.result_type(W, X)
+    shares = np.zeros((len(runs), *W.shape), dtype)
+    bias_parts, loss_parts, largest = (np.zeros(len(blocks)) for _ in range(3))
+
+    def run(which: range) -> None:
+        kernel = Kernel(blocks[0].stop, dtype)
+        # Overflow in X_b W is handled below, and a gradient sum that rounds past the
+        # largest float is clipped after the loop.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for k in which:
+                for i in runs[k]:
+                    X_b = X[blocks[i]]
+                    h: FloatArray = X_b @ W
+                    h += b
+                    # A sum is one cheap pass; only where it is not finite (a non-finite
+                    # score, or finite scores whose sum overflows) look closer.
+                    if not math.isfinite(h.sum()) and not np.isfinite(h).all():
+                        _name_nonfinite_entry(X_b, blocks[i].start)
+                        h = on_overflow(W, X_b, b)
+                    loss, r = kernel.block(h, y[blocks[i]], loss=error, residual=gradient)
+                    if error:
+                        loss_parts[i], largest[i] = _mean_part(loss, m), loss.max()
+                    if gradient:
+                        r /= m  # |r| ≤ 1, so Σ |x r| / m ≤ max |x|: the exact value is finite
+                        bias_parts[i] = r.sum()
+                        shares[k] += r @ X_b
+
+    if threads <= 0:
+        threads = cores()
+    with one_blas_thread() if len(blocks) > 1 else contextlib.nullcontext():
+        in_threads(run, range(len(runs)), threads)
+    with np.errstate(over="ignore"):
+        g: FloatArray = shares.sum(axis=0)
     if not np.isfinite(g).all():
         # Only rounding can carry Σ x r / m past the largest float (|r| ≤ 1).
         limit = np.abs(X).max()
         g = np.clip(g, -limit, limit)
-    return Pass(g, bias_sum, parts.mean() if error else float("nan"))
+    bias_sum = 0.0
+    for part in bias_parts.tolist():  # in order, as the blocks come
+        bias_sum += part
+    mean = _mean_in_order(loss_parts, largest) if error else float("nan")
+    return Pass(g, bias_sum, mean)
+
+
+def _runs(blocks: int) -> list[range]:
+    """``blocks`` block indices cut into at most GROUPS runs of consecutive blocks."""
+    count = max(1, min(blocks, GROUPS))
+    bounds = [blocks * k // count for k in range(count + 1)]
+    return [range(bounds[k], bounds[k + 1]) for k in range(count)]
 
 
 def _name_nonfinite_entry(X_b: FloatArray, first_row: int) -> None:

@@ -297,3 +297,38 @@ def test_numerical_gradient_of_known_functions() -> None:
 def test_bad_input_is_named(call: object, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         call()  # type: ignore[operator]
+
+
+def test_one_pass_has_the_same_bits_in_any_number_of_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Blocks of 8 rows make 250 blocks in 16 runs from a small X; each run sums its
+    # blocks in order and the runs are added in order, so no bit can depend on which
+    # thread took which run. Both the gradient and E come from the same pass.
+    from mlmath import _train
+
+    monkeypatch.setattr(_train, "ROW_BLOCK_BYTES", 8 * 5 * 8)
+    X, y, W, b = problem(11, m=2000, n=5)
+    X[::97] *= 40.0  # saturated scores in some blocks
+    y = np.random.default_rng(3).uniform(0, 1, 2000)
+
+    def run(threads: int) -> tuple[bytes, float, float]:
+        step = _train.one_pass(
+            W, b, X, y, gradient=True, error=True, on_overflow=_no_overflow, threads=threads
+        )
+        return step.gradient.tobytes(), step.bias_gradient, step.error
+
+    one = run(1)
+    for threads in (2, 3, 7):
+        assert run(threads) == one
+    dE_dW, dE_db = error_gradient(W, b, X, y)  # the public call, threads or not
+    assert (dE_dW.tobytes(), dE_db) == one[:2]
+    # ... and the pass computes what it should, in exact arithmetic
+    h = X @ W + b
+    r = np.array([float(exact.sigmoid_minus(yi, hi)) for yi, hi in zip(y, h, strict=True)])
+    assert relative_error(dE_dW, r @ X / len(y)) < 1e-13
+    assert dE_db == pytest.approx(math.fsum(r.tolist()) / len(y), rel=1e-12)
+
+
+def _no_overflow(W: np.ndarray, X_b: np.ndarray, b: float) -> np.ndarray:
+    raise AssertionError("no score overflows here")
