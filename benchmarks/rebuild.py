@@ -38,7 +38,15 @@ PAGE = "docs/prediction.md"
 MODULE = "mlmath/activation.py"
 # A line inside _sigmoid_scalar, which sigmoid calls: the edit is a comment before it.
 MODULE_LINE = "    E = math.exp(-abs(x))"
-COPIED = ["docs", "mlmath", "mutation", "overrides", "mkdocs.yml", "requirements", "package-lock.json"]
+COPIED = [
+    "docs",
+    "mlmath",
+    "mutation",
+    "overrides",
+    "mkdocs.yml",
+    "requirements",
+    "package-lock.json",
+]
 GOALS = {"warm": 1.5, "one page": 2.0}
 ROWS = ["no plugins", "cold", "warm", "one page", "mlmath edit"]
 

@@ -317,3 +317,41 @@ def test_cache_entries_live_under_dot_cache_which_git_ignores() -> None:
         ["git", "-C", str(ROOT), "check-ignore", "--no-index", "-q", entry], check=False
     )
     assert ignored.returncode == 0
+
+
+def test_the_fonts_of_an_equation_are_kept_and_follow_the_stylesheet(tmp_path: Path) -> None:
+    # Which KaTeX fonts an equation draws in is found by cascading KaTeX's stylesheet
+    # over its HTML, on every build for every page; the answers are kept per equation
+    # in a file named by the stylesheet (and the module), so another stylesheet never
+    # reads an answer found under the old one.
+    from docrun.katex import KatexRenderer, find_node
+    from docrun.katex_fonts import KatexFonts
+
+    katex = ROOT / "node_modules" / "katex"
+    css = (katex / "dist" / "katex.min.css").read_text(encoding="utf-8")
+    renderer = KatexRenderer(find_node(), katex)
+    try:
+        (rendered,) = renderer.render([(r"\sigma(h) = \frac{1}{1 + e^{-h}}", True)])
+    finally:
+        renderer.close()
+    assert rendered.html is not None
+    page = f"<p>{rendered.html}</p>"
+
+    first = KatexFonts(css, tmp_path)
+    files = first.files_used(page)
+    assert "KaTeX_Math-Italic.woff2" in files  # σ and h are italic letters
+    assert not list(tmp_path.iterdir())  # nothing written before save
+    first.save()
+    (store,) = tmp_path.iterdir()
+    assert len(json.loads(store.read_text())) == 1
+    assert KatexFonts(css, tmp_path).files_used(page) == files
+
+    # Letters in Main instead of Math: a new store, and the new answer.
+    upright = css + ".katex .mathnormal{font-family:KaTeX_Main;font-style:normal}"
+    changed = KatexFonts(upright, tmp_path)
+    assert "KaTeX_Math-Italic.woff2" not in changed.files_used(page)
+    changed.save()
+    assert len(list(tmp_path.iterdir())) == 2
+
+    store.write_text("{not json", encoding="utf-8")  # damaged: found afresh
+    assert KatexFonts(css, tmp_path).files_used(page) == files

@@ -627,14 +627,14 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
             raise PluginError(
                 f"katex: KaTeX not found in {self._katex_dir}; run `make setup` (npm ci)"
             )
+        store = None
+        if self.config.cache and cache.disabled_reason() is None:
+            store = root / self.config.cache_dir
         if self._renderer is None:
-            store = None
-            if self.config.cache and cache.disabled_reason() is None:
-                store = root / self.config.cache_dir
             self._renderer = KatexRenderer(find_node(), self._katex_dir, store)
         if self._fonts is None:
             css = (self._katex_dir / "dist" / "katex.min.css").read_text(encoding="utf-8")
-            self._fonts = KatexFonts(css)
+            self._fonts = KatexFonts(css, store)
         _refuse_notebook_cache(config)
         # The pages are rendered with the finder's dollar rule (Pandoc's), whatever
         # mkdocs.yml lists: what find_math calls math is what reaches the page.
@@ -807,6 +807,8 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         if self._renderer is not None:
             self._renderer.close()
             self._renderer.save()
+        if self._fonts is not None:
+            self._fonts.save()
 
 
 _KATEX_STYLESHEET = re.compile(

@@ -25,11 +25,14 @@ font, and KaTeX's stylesheet only hides it.
 
 from __future__ import annotations
 
-import functools
+import hashlib
+import json
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import soupsieve
@@ -42,6 +45,34 @@ _CLASS_SELECTOR = re.compile(r"^[\w.\-\s>*]+$")
 # The MathML copy of an equation holds no span: the first </span> closes it.
 _MATHML = re.compile(r'<span class="katex-mathml">.*?</span>', re.DOTALL)
 _PSEUDO_ELEMENT = re.compile(r"::?(before|after)$")
+# This module's own text is part of the store's name: a change in how fonts are found
+# starts a new store.
+_SOURCE = Path(__file__).read_text(encoding="utf-8")
+
+
+def _digest(*texts: str) -> str:
+    sha = hashlib.sha256()
+    for text in texts:
+        sha.update(text.encode("utf-8"))
+        sha.update(b"\0")
+    return sha.hexdigest()
+
+
+def _read_known(store: Path | None) -> dict[str, frozenset[str]]:
+    """The fonts kept in ``store`` per equation digest; none when the file is missing or
+    does not read as such (a damaged file is replaced on the next save)."""
+    if store is None:
+        return {}
+    try:
+        known = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(known, dict) or not all(
+        isinstance(files, list) and all(isinstance(f, str) for f in files)
+        for files in known.values()
+    ):
+        return {}
+    return {key: frozenset(files) for key, files in known.items()}
 
 
 @dataclass(frozen=True)
@@ -77,10 +108,13 @@ Style = tuple[str, str, int]  # family, style, weight
 class KatexFonts:
     """What KaTeX's stylesheet says about fonts, ready to be asked about rendered math.
 
-    ``css`` is the text of ``katex.min.css``.
+    ``css`` is the text of ``katex.min.css``. With ``store`` (a folder), the fonts found
+    for each equation are kept between builds, in a file named by the digest of the
+    stylesheet and of this module: what an equation's fonts are follows from its HTML,
+    the stylesheet and this code alone, so a kept answer cannot go stale.
     """
 
-    def __init__(self, css: str) -> None:
+    def __init__(self, css: str, store: Path | None = None) -> None:
         if "@font-face" not in css:
             raise ValueError("css: expected KaTeX's stylesheet with its @font-face rules")
         self.faces: list[FontFace] = []
@@ -98,6 +132,20 @@ class KatexFonts:
         # cascade. Other selectors (siblings, attributes, pseudo-classes) are matched each time.
         self._by_classes = all(_CLASS_SELECTOR.match(rule.source) for rule in self._rules)
         self._memo: dict[Any, Style] = {}
+        self._store = None if store is None else store / f"fonts-{_digest(css, _SOURCE)}.json"
+        self._known = _read_known(self._store)
+        self._stored = len(self._known)
+
+    def save(self) -> None:
+        """Write the fonts found to the store, if there is one and anything new came."""
+        if self._store is None or len(self._known) == self._stored:
+            return
+        self._store.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self._store.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump({key: sorted(files) for key, files in self._known.items()}, out)
+        os.replace(temporary, self._store)
+        self._stored = len(self._known)
 
     def _add_rule(self, order: int, prelude: str, content: list[Any]) -> None:
         declared = _declarations(content)
@@ -132,8 +180,13 @@ class KatexFonts:
             files |= self._fragment_files(fragment)
         return sorted(files)
 
-    @functools.lru_cache(maxsize=4096)  # noqa: B019  # one table per build, equations repeat
     def _fragment_files(self, fragment: str) -> frozenset[str]:
+        key = _digest(fragment)
+        if key not in self._known:
+            self._known[key] = self._cascade_files(fragment)
+        return self._known[key]
+
+    def _cascade_files(self, fragment: str) -> frozenset[str]:
         soup = BeautifulSoup(_MATHML.sub("", fragment), "html.parser")
         root = soup.find(class_="katex")
         if not isinstance(root, Tag):
