@@ -74,8 +74,7 @@ def _sigmoid_prime_block(
     x: FloatArray, out: FloatArray, e: FloatArray, s: FloatArray, _: FloatArray
 ) -> None:
     # σ′(x) = e/(1 + e)² with e = e^(−|x|) ≤ 1: no overflow, no cancellation.
-    np.abs(x, out=e)
-    np.negative(e, out=e)
+    np.copysign(x, _MINUS_ONE, out=e)  # −|x| in one pass
     np.exp(e, out=e)
     np.add(e, _ONE, out=s)
     np.divide(e, s, out=e)
@@ -85,8 +84,7 @@ def _sigmoid_prime_block(
 def _softplus_of_neg_abs(x: FloatArray, out: FloatArray) -> None:
     """out = log(1 + e^(−|x|)): the part of log σ, and of the loss from scores, that
     needs care. e^(−|x|) ≤ 1 cannot overflow, and log1p keeps a tiny one exact."""
-    np.abs(x, out=out)
-    np.negative(out, out=out)
+    np.copysign(x, _MINUS_ONE, out=out)  # −|x| in one pass
     np.exp(out, out=out)
     np.log1p(out, out=out)
 
