@@ -26,7 +26,7 @@ def _sigmoid_block(
     # σ = n/(1 + E) with E = e^(−|x|) ≤ 1: n = 1 for x ≥ 0, the textbook 1/(1 + e^(−x)),
     # and n = E for x < 0, e^x/(1 + e^x). E never overflows, and 1 + E in [1, 2] keeps
     # E's digits, so each σ is within 2 ulp (exp ≤ 1, the sum and the quotient 0.5
-    # each; measured ≤ 1.81). Deep in the negative tail 1 + E rounds to 1 and σ = e^x,
+    # each; measured ≤ 1.5). Deep in the negative tail 1 + E rounds to 1 and σ = e^x,
     # down through the subnormals to 0, with no case of its own.
     np.copysign(x, _MINUS_ONE, out=E)  # −|x| in one pass
     np.exp(E, out=E)
