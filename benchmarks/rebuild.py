@@ -37,7 +37,7 @@ ROUNDS = 3
 PAGE = "docs/prediction.md"
 MODULE = "mlmath/activation.py"
 # A line inside _sigmoid_scalar, which sigmoid calls: the edit is a comment before it.
-MODULE_LINE = "    E = math.exp(-abs(x))"
+MODULE_LINE = "    return out if out >= _TINY else math.exp(x)"
 COPIED = [
     "docs",
     "mlmath",
