@@ -57,7 +57,7 @@ def row_blocks(X: FloatArray) -> Iterator[slice]:
 class Kernel:
     """Residuals and losses of one block of scores, in scratch buffers reused per block.
 
-    With s = σ(|h|) = 1/(1 + e), t = σ(−|h|) = e·s, p = 1 where h ≥ 0 (else 0) and
+    With s = σ(|h|) = 1/(1 + e), t = σ(−|h|) = e/(1 + e), p = 1 where h ≥ 0 (else 0) and
     q = 1 − p, both quantities take one sign per term and no branch:
 
         σ(h) − y = (p − y)·s − (y − q)·t      (for h ≥ 0: (1 − y)σ(h) − yσ(−h))
@@ -88,9 +88,19 @@ class Kernel:
             losses += c
         if not residual:
             return losses, self.a[:0]
-        np.add(e, 1.0, out=s)
+        # t = σ(−|h|) = e/(1 + e) as the plain quotient would be up to 2.6 ulp off: the
+        # rounding of 1 + e is a whole unit of 1, and t can be small. So that rounding
+        # error is carried (Fast2Sum: err = e − ((1 + e) − 1), exact since 1 ≥ e) and
+        # t = q·(1 − err/(1 + e)) with q = e/(1 + e) rounded. s = σ(|h|) ≥ 1/2 needs no
+        # such care: 1/(1 + e) is within 1.5 ulp.
+        np.add(e, 1.0, out=s)  # 1 + e, rounded
+        np.subtract(1.0, s, out=c)  # −((1 + e) − 1), exact (Sterbenz)
+        np.add(c, e, out=c)  # err, exact
+        np.divide(e, s, out=e)  # q
         np.divide(1.0, s, out=s)  # s = σ(|h|)
-        np.multiply(e, s, out=e)  # t = σ(−|h|), down to e^(−745) and then 0
+        np.multiply(c, s, out=c)
+        np.multiply(c, e, out=c)
+        np.subtract(e, c, out=e)  # t = σ(−|h|), down to e^(−745) and then 0
         np.multiply(a, s, out=a)
         np.logical_not(p, out=p)
         np.subtract(y, p, out=c)  # y − q: y or y − 1
