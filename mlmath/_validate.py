@@ -19,6 +19,8 @@ FloatArray = npt.NDArray[np.floating[Any]]
 # What an elementwise function returns: a Python float for a Python number, a NumPy
 # float32 scalar for one, an array for an array.
 FloatResult = float | np.floating[Any] | FloatArray
+# One number: a Python float, or a NumPy float32 where the work was float32.
+FloatScalar = float | np.floating[Any]
 
 # Kinds NumPy uses for booleans, signed and unsigned integers, and reals.
 _REAL_KINDS = "biuf"
@@ -124,6 +126,16 @@ def as_result(result: FloatArray, *inputs: object) -> FloatResult:
             return scalar
         return float(result)
     return result
+
+
+def scalar_result(value: Any, dtype: np.dtype[Any]) -> FloatScalar:
+    """One number computed in ``dtype``: a NumPy float32 for float32 work, else a Python
+    float. A float32 sum or mean returned as a Python float would carry float32's
+    rounding while looking like a float64 result."""
+    if dtype == np.float32:
+        scalar: np.floating[Any] = np.float32(value)
+        return scalar
+    return float(value)
 
 
 def require_finite(array: FloatArray, name: str) -> None:

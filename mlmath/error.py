@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from mlmath import _validate as check
 from mlmath._train import mean_of_losses
-from mlmath._validate import FloatArray, FloatResult
+from mlmath._validate import FloatArray, FloatResult, FloatScalar
 
 
 def _labels_and(y: npt.ArrayLike, other: npt.ArrayLike, name: str) -> tuple[FloatArray, FloatArray]:
@@ -83,7 +83,7 @@ def error_formula(y: npt.ArrayLike, output: npt.ArrayLike) -> FloatResult:
     return check.as_result(_xlogx_terms(y_array, output_array), y, output)
 
 
-def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
+def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     r"""The mean cross-entropy error E of m predictions.
 
     Parameters
@@ -96,7 +96,9 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
     Returns
     -------
     float
-        E ≥ 0; +inf if any prediction is confidently wrong.
+        E ≥ 0; +inf if any prediction is confidently wrong. A NumPy float32 when
+        the work is float32 (both inputs float32 or float16), so that float32 rounding
+        never passes for a float64 result.
 
     Notes
     -----
@@ -120,10 +122,11 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
     check.require_unit_interval(y_hat_array, "y_hat", "probabilities")
     y_array, y_hat_array = np.broadcast_arrays(y_array, y_hat_array)
     check.require_nonempty(y_array, "y")
-    return float(np.mean(_xlogx_terms(y_array, y_hat_array)))
+    terms = _xlogx_terms(y_array, y_hat_array)
+    return check.scalar_result(np.mean(terms), terms.dtype)
 
 
-def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> float:
+def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> FloatScalar:
     r"""The mean cross-entropy E computed from the scores h = W·x + b.
 
     Parameters
@@ -136,7 +139,7 @@ def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> float:
     Returns
     -------
     float
-        E, finite for every finite h.
+        E, finite for every finite h; a NumPy float32 when both inputs are float32.
 
     Notes
     -----
@@ -175,10 +178,11 @@ def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> float:
     check.require_finite(h_array, "h")
     y_array, h_array = np.broadcast_arrays(y_array, h_array)
     check.require_nonempty(y_array, "y")
-    return mean_of_losses(h_array.reshape(-1), y_array.reshape(-1))
+    mean = mean_of_losses(h_array.reshape(-1), y_array.reshape(-1))
+    return check.scalar_result(mean, np.result_type(h_array, y_array))
 
 
-def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
+def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     r"""The sum of squared errors over all data points and output units.
 
     Parameters
@@ -191,7 +195,7 @@ def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
     Returns
     -------
     float
-        E ≥ 0.
+        E ≥ 0; a NumPy float32 when both inputs are float32.
 
     Notes
     -----
@@ -214,4 +218,5 @@ def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
     check.require_same_shape(y_array, y_hat_array, "y", "y_hat")
     # A sum beyond the largest float is +inf, a fair answer; not a warning.
     with np.errstate(over="ignore"):
-        return float(0.5 * np.sum(np.square(y_array - y_hat_array)))
+        half_sum = 0.5 * np.sum(np.square(y_array - y_hat_array))
+    return check.scalar_result(half_sum, half_sum.dtype)

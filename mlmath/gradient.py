@@ -11,14 +11,14 @@ import numpy.typing as npt
 from mlmath import _validate as check
 from mlmath._scaled import product
 from mlmath._train import one_pass
-from mlmath._validate import FloatArray
+from mlmath._validate import FloatArray, FloatScalar
 from mlmath.activation import sigmoid, sigmoid_prime
 from mlmath.prediction import _checked_score
 
 
 def error_gradient(
     W: npt.ArrayLike, b: float, X: npt.ArrayLike, y: npt.ArrayLike
-) -> tuple[FloatArray, float]:
+) -> tuple[FloatArray, FloatScalar]:
     r"""The gradient of the mean cross-entropy E with respect to the weights and bias.
 
     Parameters
@@ -37,7 +37,7 @@ def error_gradient(
     dE_dW : ndarray of shape (n,)
         $\partial E / \partial w_i$ for each weight.
     dE_db : float
-        $\partial E / \partial b$.
+        $\partial E / \partial b$; a NumPy float32 when W and X are float32.
 
     Notes
     -----
@@ -92,7 +92,7 @@ def error_gradient(
     step = one_pass(
         W_array, bias, X_array, y_array, gradient=True, error=False, on_overflow=_rescaled
     )
-    return step.gradient, step.bias_gradient
+    return step.gradient, check.scalar_result(step.bias_gradient, step.gradient.dtype)
 
 
 def _rescaled(W: FloatArray, X_b: FloatArray, b: float) -> FloatArray:

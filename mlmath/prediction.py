@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from mlmath import _validate as check
 from mlmath._scaled import error_bound, exponent, scale_back
-from mlmath._validate import FloatArray
+from mlmath._validate import FloatArray, FloatScalar
 from mlmath.activation import _sigmoid_scalar, sigmoid
 
 
@@ -58,7 +58,7 @@ def _checked_score(W: FloatArray, x: FloatArray, b: FloatArray) -> FloatArray:
     )
 
 
-def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float | FloatArray:
+def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> FloatScalar | FloatArray:
     r"""The score h = W·x + b, the input of the activation function.
 
     Parameters
@@ -76,7 +76,7 @@ def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float |
     -------
     float or ndarray of shape (m,), (k,) or (m, k)
         The score of each sample (and output unit). A Python float for one sample
-        and one output.
+        and one output (a NumPy float32 when the inputs make the work float32).
 
     Notes
     -----
@@ -99,10 +99,10 @@ def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float |
     for array, name in ((W_array, "W"), (x_array, "x"), (b_array, "b")):
         check.require_finite(array, name)
     h = _checked_score(W_array, x_array, b_array)
-    return float(h) if h.ndim == 0 else h
+    return check.scalar_result(h, h.dtype) if h.ndim == 0 else h
 
 
-def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float | FloatArray:
+def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> FloatScalar | FloatArray:
     r"""The prediction ŷ = σ(W·x + b), arguments in the article's order.
 
     Parameters
@@ -117,7 +117,8 @@ def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> float
     Returns
     -------
     float or ndarray of shape (m,), (k,) or (m, k)
-        Probabilities in [0, 1]: a Python float for one sample and one output.
+        Probabilities in [0, 1]: a Python float for one sample and one output (a
+        NumPy float32 when the inputs make the work float32).
 
     Notes
     -----

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
-from mlmath import predict, score, sigmoid
+from mlmath import (
+    cross_entropy,
+    cross_entropy_from_logits,
+    error_gradient,
+    predict,
+    score,
+    sigmoid,
+    sse,
+)
 
 
 def test_article_numbers() -> None:
@@ -109,3 +118,26 @@ def test_plain_numbers_take_a_path_with_the_array_bits() -> None:
         predict(10**400, 1.0, 0.0)
     with pytest.raises(ValueError, match=r"^x must contain only finite numbers"):
         predict(1.0, math.inf, 0.0)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f: score(f(16), f(0.38), f(10)),
+        lambda f: predict(f(1), f(0.38), f(0.1)),
+        lambda f: predict(f(1), 0.38, 0.1),  # Python floats take the float32's type
+        lambda f: cross_entropy(np.array([1, 0], f), np.array([0.9, 0.2], f)),
+        lambda f: cross_entropy_from_logits(np.array([1, 0], f), np.array([0.9, 0.2], f)),
+        lambda f: sse(np.array([1, 0], f), np.array([0.9, 0.2], f)),
+        lambda f: error_gradient(np.array([1.0], f), 0.0, np.array([[1.0]], f), np.array([1.0], f))[
+            1
+        ],
+    ],
+)
+def test_a_float32_result_is_a_numpy_float32_not_a_python_float(call: Any) -> None:
+    # A Python float would carry float32's rounding while looking like float64. The
+    # value is the float64 computation's, rounded once more at most (to float32).
+    got, want = call(np.float32), call(np.float64)
+    assert type(got) is np.float32
+    assert type(want) is float
+    assert abs(float(got) - want) <= 4 * np.spacing(np.float32(abs(want)))
