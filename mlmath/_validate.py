@@ -206,12 +206,7 @@ def require_features_match(W: FloatArray, X: FloatArray, X_name: str = "X") -> N
 
 def learn_rate(value: object) -> float:
     """The step size η: a positive, finite real number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"learn_rate must be a positive finite number; got {describe(value)}")
-    rate = float(value)
-    if not (math.isfinite(rate) and rate > 0):
-        raise ValueError(f"learn_rate must be a positive finite number; got {rate}")
-    return rate
+    return positive_step(value, "learn_rate")
 
 
 def epochs(value: object) -> int:
@@ -225,10 +220,23 @@ def epochs(value: object) -> int:
 
 
 def positive_step(value: object, name: str) -> float:
-    """A finite-difference step: a positive finite real number."""
+    """A step such as η or ε: a positive finite real number that a float64 holds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a positive finite number; got {describe(value)}")
-    step = float(value)
+    if isinstance(value, np.floating) and value.dtype.itemsize > 8:
+        # float() would round a long double to float64 without a word.
+        raise TypeError(
+            f"{name} must be a positive finite number of at most float64's precision; "
+            f"got {value.dtype} {value!r} (convert with float())"
+        )
+    try:
+        step = float(value)
+    except OverflowError:
+        digits = len(str(abs(int(value))))
+        raise ValueError(
+            f"{name} must be a positive finite number; got an int too large for a float "
+            f"({digits} digits)"
+        ) from None
     if not (math.isfinite(step) and step > 0):
         raise ValueError(f"{name} must be a positive finite number; got {step}")
     return step

@@ -112,7 +112,8 @@ def gradient_descent(
     """
     rate = check.learn_rate(learn_rate)
     count = check.epochs(epochs)
-    start = np.zeros(np.shape(X)[-1:]) if weights is None else weights
+    # The shape of X through the checks, so that ragged X gets an error that names it.
+    start = np.zeros(check.as_float("X", X).shape[-1:]) if weights is None else weights
     X_array, y_array, W, b_array = check.as_floats(
         ("X", X), ("y", y), ("weights", start), ("bias", bias)
     )
@@ -122,7 +123,14 @@ def gradient_descent(
     check.weights_for(W, X_array)
     b = check.scalar(b_array, "bias")
     W = W.copy()
-    errors = np.empty(count + 1)
+    try:
+        errors = np.empty(count + 1)
+    except (ValueError, MemoryError):  # NumPy: "array is too big", or no memory for it
+        shown = str(count) if count < 10**20 else f"an int of {len(str(count))} digits"
+        raise ValueError(
+            f"epochs must leave room for one error per epoch; got {shown}, more errors "
+            "than this machine can hold"
+        ) from None
     for epoch in range(count + 1):
         # One pass over X gives both the error record and the gradient.
         step = one_pass(

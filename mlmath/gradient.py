@@ -195,8 +195,18 @@ def _target_gap(y: FloatArray, h: FloatArray) -> FloatArray:
 
 def _as_number(value: object) -> float:
     """The value of the function being differentiated, as a float."""
+    if isinstance(value, np.ma.MaskedArray):  # np.ma.masked would read as 0.0
+        raise TypeError(f"f must return a single real number, not a masked one; got {value!r}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)  # 2**64 converts; 10**400 does not
+        except OverflowError:
+            raise ValueError(
+                "f must return a single real number within the float64 range; got an int "
+                f"of {len(str(abs(value)))} digits"
+            ) from None
     array = np.asarray(value)
-    if array.size != 1 or array.dtype.kind not in "iuf":
+    if array.size != 1 or array.dtype.kind not in "iuf" or array.dtype.itemsize > 8:
         raise TypeError(f"f must return a single real number; got {check.describe(value)}")
     return float(array.reshape(()))
 
@@ -240,11 +250,14 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, eps: float = 1e-5) ->
 
     with eᵢ the i-th unit vector. The truncation error is about f‴ εᵢ²/6 and the
     rounding error about u |f| / εᵢ, with u ≈ 1.1e-16 the unit roundoff of float64:
-    a larger ε trades rounding for truncation. ε = 1e-5 balances the two for smooth f
-    of moderate size, at a relative error near 1e-10. A step that scales with |wᵢ|
-    keeps that balance at any magnitude: a fixed step of 1e-5 is below the spacing of
-    floats near 1e11 (1.5e-5), so the step taken is rounded (31% off), and near 1e12
-    w ± 1e-5 is w itself (0/0).
+    a larger ε trades rounding for truncation. ε = 1e-5 balances the two, at a relative
+    error near 1e-10, for smooth f whose derivatives change on the scale of w itself
+    (powers of w, for one). A step that scales with |wᵢ| keeps that balance for large
+    wᵢ: a fixed step of 1e-5 is below the spacing of floats near 1e11 (1.5e-5), so the
+    step taken is rounded (31% off), and near 1e12 w ± 1e-5 is w itself (0/0). It is
+    no promise for every f: an f that changes faster than that is off by its
+    f‴εᵢ²/6, and below |wᵢ| = 1 the step stays ε, so there the error is absolute and a
+    slope smaller than it is lost (both shown below).
 
     Examples
     --------
@@ -258,6 +271,16 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, eps: float = 1e-5) ->
 
     >>> abs(numerical_gradient(lambda w: w ** 2, 1e12) / 2e12 - 1) < 1e-9
     True
+
+    Where it falls short. e^w changes faster than any power: at w = 700 the step is
+    εᵢ = 7e-3 and the relative error is εᵢ²/6 = 8.2e-6. Near 0 the step is ε itself,
+    and the slope 2w of w² at w = 1e-100 is far below what (w ± ε)² can resolve:
+
+    >>> import math
+    >>> f"{abs(numerical_gradient(math.exp, 700.0) / math.exp(700.0) - 1):.1e}"
+    '8.2e-06'
+    >>> numerical_gradient(lambda w: w ** 2, 1e-100)
+    0.0
     """
     if not callable(f):
         raise TypeError(f"f must be a callable returning a number; got {check.describe(f)}")

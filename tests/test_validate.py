@@ -71,3 +71,46 @@ def test_dtype_rules() -> None:
         _validate.as_float("a", [[10**400]])
     with pytest.raises(TypeError, match=r"^a must be a real number or an array of them; got"):
         _validate.as_float("a", [2**64, "x"])
+
+
+SCALAR_ARGUMENTS: dict[str, Callable[[object], object]] = {
+    "learn_rate": lambda v: mlmath.delta_rule_step([0.0], [[1.0]], [1.0], learn_rate=v),
+    "learn_rate ": lambda v: mlmath.gradient_descent([[1.0]], [1], learn_rate=v, epochs=1),
+    "eps": lambda v: mlmath.numerical_gradient(lambda w: w * w, 1.0, eps=v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCALAR_ARGUMENTS))
+def test_step_arguments_name_themselves_for_every_kind_of_bad_number(name: str) -> None:
+    # Huge ints, long doubles and the rest: the error names the argument, as for arrays.
+    call, argument = SCALAR_ARGUMENTS[name], name.strip()
+    with pytest.raises(ValueError, match=rf"^{argument} .* an int too large for a float \(401"):
+        call(10**400)
+    with pytest.raises(TypeError, match=rf"^{argument} .* at most float64's precision; got float"):
+        call(np.longdouble("0.1"))
+    with pytest.raises(ValueError, match=rf"^{argument} must be a positive finite number; got -1"):
+        call(-1)
+    assert call(2**64) is not None  # an int that float() takes is a number like any other
+
+
+@pytest.mark.parametrize("epochs", [2**62, 10**400])
+def test_epochs_beyond_memory_are_refused_by_name(epochs: int) -> None:
+    with pytest.raises(ValueError, match=r"^epochs must leave room for one error per epoch"):
+        mlmath.gradient_descent([[1.0]], [1], learn_rate=0.1, epochs=epochs)
+
+
+def test_ragged_x_is_refused_by_name_without_weights() -> None:
+    with pytest.raises(ValueError, match=r"^X must be a number or a rectangular array"):
+        mlmath.gradient_descent([[1.0, 2.0], [3.0]], [1, 0], learn_rate=0.1, epochs=1)
+
+
+def test_what_f_returns_is_a_number_or_a_named_error() -> None:
+    grad = mlmath.numerical_gradient
+    assert grad(lambda w: 2**64 + int(w > 1.0), 1.0) == 0.0  # ints that float() takes
+    assert grad(lambda w: 2**70 * int(w > 1.0), 1.0) == pytest.approx(2**70 / 2e-5)
+    with pytest.raises(ValueError, match=r"^f must return .* float64 range; got an int of 401"):
+        grad(lambda w: 10**400, 1.0)
+    with pytest.raises(TypeError, match=r"^f must return a single real number, not a masked"):
+        grad(lambda w: np.ma.masked, 1.0)  # would read as 0.0
+    with pytest.raises(TypeError, match=r"^f must return a single real number; got longdouble"):
+        grad(lambda w: np.longdouble(w), 1.0)
