@@ -232,7 +232,7 @@ def positive_step(value: object, name: str) -> float:
     try:
         step = float(value)
     except OverflowError:
-        digits = len(str(abs(int(value))))
+        digits = len(str(abs(value)))  # only an int is beyond the float range
         raise ValueError(
             f"{name} must be a positive finite number; got an int too large for a float "
             f"({digits} digits)"

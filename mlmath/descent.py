@@ -126,10 +126,9 @@ def gradient_descent(
     try:
         errors = np.empty(count + 1)
     except (ValueError, MemoryError):  # NumPy: "array is too big", or no memory for it
-        shown = str(count) if count < 10**20 else f"an int of {len(str(count))} digits"
         raise ValueError(
-            f"epochs must leave room for one error per epoch; got {shown}, more errors "
-            "than this machine can hold"
+            f"epochs must leave room for one error per epoch; got {check.describe(count)}, "
+            "more errors than this machine can hold"
         ) from None
     for epoch in range(count + 1):
         # One pass over X gives both the error record and the gradient.
