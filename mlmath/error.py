@@ -112,9 +112,9 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
 
     Parameters
     ----------
-    y : array_like of shape (m,)
+    y : array_like of shape (m,) or (m, k)
         True labels in [0, 1].
-    y_hat : array_like of shape (m,)
+    y_hat : array_like of the shape of y
         Predicted probabilities in [0, 1].
 
     Returns
@@ -178,9 +178,9 @@ def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> FloatScalar
 
     Parameters
     ----------
-    y : array_like of shape (m,)
+    y : array_like of shape (m,) or (m, k)
         True labels in [0, 1]: 0 or 1, or soft labels in between.
-    h : array_like of shape (m,)
+    h : array_like of the shape of y
         Scores (logits), any finite numbers.
 
     Returns
@@ -220,6 +220,13 @@ def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> FloatScalar
 
     >>> cross_entropy_from_logits([0.9999999999], [1e5])
     1.000000082740371e-05
+
+    The mean runs over every entry, so the scores of k output units, shape (m, k),
+    give the E that `cross_entropy` gives for their σ:
+
+    >>> Y, H = [[1, 0], [0, 1]], np.array([[2.0, -1.0], [0.5, 3.0]])
+    >>> bool(np.isclose(cross_entropy_from_logits(Y, H), cross_entropy(Y, sigmoid(H))))
+    True
 
     Bad input is refused with an error that names the argument. A score may be any
     finite number, a label only one in [0, 1]:

@@ -108,6 +108,18 @@ def error_gradient(
     Traceback (most recent call last):
       ...
     TypeError: W must be a real number or an array of them; got the string 'W'
+    >>> error_gradient([1.0, 2.0], "0", [[1.0, 2.0]], [1.0])
+    Traceback (most recent call last):
+      ...
+    TypeError: b must be a real number or an array of them; got the string '0'
+    >>> error_gradient([1.0, 2.0], 0.0, [[1.0, "2"]], [1.0])
+    Traceback (most recent call last):
+      ...
+    TypeError: X must be a real number or an array of them; got list [[1.0, '2']]
+    >>> error_gradient([1.0, 2.0], 0.0, [[1.0, 2.0]], ["1"])
+    Traceback (most recent call last):
+      ...
+    TypeError: y must be a real number or an array of them; got list ['1']
     """
     W_array, b_array, X_array, y_array = check.as_floats(("W", W), ("b", b), ("X", X), ("y", y))
     check.training_set(X_array, y_array, finite_X=False)

@@ -187,7 +187,16 @@ def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> Float
       ...
     ValueError: W must contain only finite numbers; got nan
 
-    and so is an int too large for a float:
+    A W with one weight per feature needs an x with one entry per feature, even for
+    a single feature:
+
+    >>> predict([16.0], 0.38, 10)
+    Traceback (most recent call last):
+      ...
+    ValueError: x must be a vector (n,) or a matrix (m, n) when W is not a scalar; got
+    an array of shape ()
+
+    An int too large for a float is refused as well:
 
     >>> predict(10**400, 1.0)
     Traceback (most recent call last):
