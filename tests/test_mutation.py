@@ -62,18 +62,16 @@ def test_listed_equivalent_is_still_a_mutant_of_the_code(
 
 def test_the_mutant_reader_finds_a_known_edit_of_sigmoid(monkeypatch: pytest.MonkeyPatch) -> None:
     # The reader of mutmut's output is itself checked on a mutant everyone can see in
-    # the source: the test of the scalar path, E <= 1.0, turned into E < 1.0.
+    # the source: the scalar path's choice of numerator, x >= 0.0 turned into x > 0.0.
     monkeypatch.chdir(ROOT)
     mutants = generate(ROOT / "mlmath" / "activation.py")
     edits = {(m.function, m.before, m.after) for m in mutants}
-    assert (
-        "_sigmoid_scalar",
-        "if E <= 1.0:  # the array path's err is exactly 0 here",
-        "if E < 1.0:  # the array path's err is exactly 0 here",
-    ) in edits
-    line = next(m.line for m in mutants if m.after.startswith("if E < 1.0:"))
+    before = "return (1.0 if x >= 0.0 else E) / (E + 1.0)"
+    after = "return (1.0 if x > 0.0 else E) / (E + 1.0)"
+    assert ("_sigmoid_scalar", before, after) in edits
+    line = next(m.line for m in mutants if m.after == after)
     source = (ROOT / "mlmath" / "activation.py").read_text().splitlines()
-    assert source[line - 1].strip().startswith("if E <= 1.0:")
+    assert source[line - 1].strip() == before
 
 
 @pytest.fixture(scope="module")
