@@ -203,6 +203,14 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
       ...
     TypeError: h must be a real number or an array of them; got the string '0.5'
 
+    A long value is cut short in the message, so the error stays readable:
+
+    >>> sigmoid(list(range(20)) + ["20"])
+    Traceback (most recent call last):
+      ...
+    TypeError: h must be a real number or an array of them; got list [0, 1, 2, 3, 4,
+    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16...
+
     A masked array hides entries that plain NumPy would still compute with:
 
     >>> sigmoid(np.ma.masked_invalid([0.0, np.nan]))
