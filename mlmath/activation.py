@@ -201,23 +201,24 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
     >>> sigmoid("0.5")
     Traceback (most recent call last):
       ...
-    TypeError: h must be a real number or an array of them; got the string '0.5'
+    TypeError: h must be a real number or an array of them; got the string
+    '0.5'
 
     A long value is cut short in the message, so the error stays readable:
 
     >>> sigmoid(list(range(20)) + ["20"])
     Traceback (most recent call last):
       ...
-    TypeError: h must be a real number or an array of them; got list [0, 1, 2, 3, 4,
-    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16...
+    TypeError: h must be a real number or an array of them; got list [0,
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16...
 
     A masked array hides entries that plain NumPy would still compute with:
 
     >>> sigmoid(np.ma.masked_invalid([0.0, np.nan]))
     Traceback (most recent call last):
       ...
-    TypeError: h must be a plain array, not a masked array; drop the masked entries
-    first (np.ma.compressed) or fill them (.filled())
+    TypeError: h must be a plain array, not a masked array; drop the
+    masked entries first (np.ma.compressed) or fill them (.filled())
     """
     if isinstance(h, float):  # Python floats and np.float64
         return _sigmoid_scalar(float(h))
@@ -289,7 +290,8 @@ def sigmoid_prime(h: npt.ArrayLike) -> FloatResult:
     array(0.25)
     >>> sigmoid_prime(np.float32(3.0))
     np.float32(0.04517666)
-    >>> bool(sigmoid_prime(np.float32(3.0)) == np.float32(sigmoid_prime(3.0)))
+    >>> h32 = np.float32(3.0)
+    >>> bool(sigmoid_prime(h32) == np.float32(sigmoid_prime(3.0)))
     True
 
     Bad input is refused with an error that names the argument. A Python int has
@@ -298,8 +300,8 @@ def sigmoid_prime(h: npt.ArrayLike) -> FloatResult:
     >>> sigmoid_prime(10**400)
     Traceback (most recent call last):
       ...
-    ValueError: h must be within the float64 range (about ±1.8e308); got an int too
-    large for a float (401 digits)
+    ValueError: h must be within the float64 range (about ±1.8e308); got
+    an int too large for a float (401 digits)
     """
     h_array = as_float("h", h)
     return as_result(blockwise(_sigmoid_prime_block, h_array, _FLOAT64), h)
@@ -361,7 +363,8 @@ def log_sigmoid(h: npt.ArrayLike) -> FloatResult:
 
     >>> log_sigmoid(np.float32(-1.0))
     np.float32(-1.3132616)
-    >>> bool(log_sigmoid(np.float32(-1.0)) == np.float32(log_sigmoid(-1.0)))
+    >>> h32 = np.float32(-1.0)
+    >>> bool(log_sigmoid(h32) == np.float32(log_sigmoid(-1.0)))
     True
 
     Bad input is refused with an error that names the argument. Extended precision

@@ -135,24 +135,30 @@ def gradient_descent(
     >>> gradient_descent([[1.0]], [[1.0]], learn_rate=0.1, epochs=1)
     Traceback (most recent call last):
       ...
-    ValueError: y must be a vector of shape (m,): one label per sample; got an array
-    of shape (1, 1)
-    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=1, bias=[0.0, 1.0])
+    ValueError: y must be a vector of shape (m,): one label per sample;
+    got an array of shape (1, 1)
+    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=1,
+    ...                  bias=[0.0, 1.0])
     Traceback (most recent call last):
       ...
     ValueError: bias must be a single number; got an array of shape (2,)
-    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=1, bias="b")
+    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=1,
+    ...                  bias="b")
     Traceback (most recent call last):
       ...
-    TypeError: bias must be a real number or an array of them; got the string 'b'
-    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=1, weights=["0"])
+    TypeError: bias must be a real number or an array of them; got the
+    string 'b'
+    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=1,
+    ...                  weights=["0"])
     Traceback (most recent call last):
       ...
-    TypeError: weights must be a real number or an array of them; got list ['0']
+    TypeError: weights must be a real number or an array of them; got list
+    ['0']
     >>> gradient_descent("X", [1.0], learn_rate=0.1, epochs=1)
     Traceback (most recent call last):
       ...
-    TypeError: X must be a real number or an array of them; got the string 'X'
+    TypeError: X must be a real number or an array of them; got the string
+    'X'
     >>> gradient_descent([[1.0]], ["y"], learn_rate=0.1, epochs=1)
     Traceback (most recent call last):
       ...
@@ -164,29 +170,33 @@ def gradient_descent(
     >>> gradient_descent([[1.0, np.nan]], [1.0], learn_rate=0.1, epochs=1)
     Traceback (most recent call last):
       ...
-    ValueError: X must contain only finite numbers; got nan at index (0, 1)
+    ValueError: X must contain only finite numbers; got nan at index (0,
+    1)
 
     Weights whose score leaves the float range cannot have their E recorded, and a
     learn_rate far beyond 1/L overshoots until they do, in the step itself or in the
     next scores: the run stops with an error that names 1/L rather than return nan.
 
-    >>> gradient_descent([[1e200]], [1.0], learn_rate=0.1, epochs=1, weights=[1e200])
+    >>> gradient_descent([[1e200]], [1.0], learn_rate=0.1, epochs=1,
+    ...                  weights=[1e200])
     Traceback (most recent call last):
       ...
-    ValueError: weights and X give a score W·x + b beyond the largest float, where E
-    cannot be recorded; scale them down
-    >>> gradient_descent([[1e100], [1.0]], [1.0, 0.0], learn_rate=1e110, epochs=3)
+    ValueError: weights and X give a score W·x + b beyond the largest
+    float, where E cannot be recorded; scale them down
+    >>> gradient_descent([[1e100], [1.0]], [1.0, 0.0],
+    ...                  learn_rate=1e110, epochs=3)
     Traceback (most recent call last):
       ...
-    ValueError: learn_rate=1e+110 made gradient descent diverge: after 1 epoch the
-    weights or a score W·x + b are beyond the largest float (1/L = 8e-200 keeps E from
-    rising beyond rounding)
-    >>> gradient_descent([[1e100], [1.0]], [1.0, 0.0], learn_rate=1e300, epochs=3)
+    ValueError: learn_rate=1e+110 made gradient descent diverge: after 1
+    epoch the weights or a score W·x + b are beyond the largest float (1/L
+    = 8e-200 keeps E from rising beyond rounding)
+    >>> gradient_descent([[1e100], [1.0]], [1.0, 0.0],
+    ...                  learn_rate=1e300, epochs=3)
     Traceback (most recent call last):
       ...
-    ValueError: learn_rate=1e+300 made gradient descent diverge: after 1 epoch the
-    weights or a score W·x + b are beyond the largest float (1/L = 8e-200 keeps E from
-    rising beyond rounding)
+    ValueError: learn_rate=1e+300 made gradient descent diverge: after 1
+    epoch the weights or a score W·x + b are beyond the largest float (1/L
+    = 8e-200 keeps E from rising beyond rounding)
     """
     rate = check.learn_rate(learn_rate)
     count = check.epochs(epochs)
@@ -309,8 +319,8 @@ def lipschitz_constant(X: npt.ArrayLike) -> float:
     >>> lipschitz_constant([1.0, 2.0])
     Traceback (most recent call last):
       ...
-    ValueError: X must be a matrix of shape (m, n): one row per sample; got an array
-    of shape (2,)
+    ValueError: X must be a matrix of shape (m, n): one row per sample;
+    got an array of shape (2,)
     >>> lipschitz_constant(np.zeros((0, 3)))
     Traceback (most recent call last):
       ...
@@ -318,11 +328,13 @@ def lipschitz_constant(X: npt.ArrayLike) -> float:
     >>> lipschitz_constant([[1.0, np.nan]])
     Traceback (most recent call last):
       ...
-    ValueError: X must contain only finite numbers; got nan at index (0, 1)
+    ValueError: X must contain only finite numbers; got nan at index (0,
+    1)
     >>> lipschitz_constant("X")
     Traceback (most recent call last):
       ...
-    TypeError: X must be a real number or an array of them; got the string 'X'
+    TypeError: X must be a real number or an array of them; got the string
+    'X'
     """
     X_array = check.as_float("X", X).astype(np.float64)
     check.require_ndim(X_array, "X", (2,), "a matrix of shape (m, n): one row per sample")

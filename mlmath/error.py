@@ -88,7 +88,8 @@ def error_formula(y: npt.ArrayLike, output: npt.ArrayLike) -> FloatResult:
     >>> error_formula([1, 0], [0.5, 1.5])
     Traceback (most recent call last):
       ...
-    ValueError: output must be probabilities in [0, 1]; got values from 0.5 to 1.5
+    ValueError: output must be probabilities in [0, 1]; got values from
+    0.5 to 1.5
     >>> error_formula([1, 0], [0.5, np.nan])
     Traceback (most recent call last):
       ...
@@ -96,11 +97,13 @@ def error_formula(y: npt.ArrayLike, output: npt.ArrayLike) -> FloatResult:
     >>> error_formula([1, 0], [0.5])
     Traceback (most recent call last):
       ...
-    ValueError: y and output disagree: y has shape (2,) but output has shape (1,)
+    ValueError: y and output disagree: y has shape (2,) but output has
+    shape (1,)
     >>> error_formula([1, 0], "a")
     Traceback (most recent call last):
       ...
-    TypeError: output must be a real number or an array of them; got the string 'a'
+    TypeError: output must be a real number or an array of them; got the
+    string 'a'
     """
     y_array, output_array = _labels_and(y, output, "output")
     check.require_unit_interval(output_array, "output", "probabilities")
@@ -155,15 +158,18 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     >>> cross_entropy([1, 0], [0.9, -0.1])
     Traceback (most recent call last):
       ...
-    ValueError: y_hat must be probabilities in [0, 1]; got values from -0.1 to 0.9
+    ValueError: y_hat must be probabilities in [0, 1]; got values from
+    -0.1 to 0.9
     >>> cross_entropy([1, 0], [0.9])
     Traceback (most recent call last):
       ...
-    ValueError: y and y_hat disagree: y has shape (2,) but y_hat has shape (1,)
+    ValueError: y and y_hat disagree: y has shape (2,) but y_hat has shape
+    (1,)
     >>> cross_entropy([1, 0], [0.9, "x"])
     Traceback (most recent call last):
       ...
-    TypeError: y_hat must be a real number or an array of them; got list [0.9, 'x']
+    TypeError: y_hat must be a real number or an array of them; got list
+    [0.9, 'x']
     """
     y_array, y_hat_array = _labels_and(y, y_hat, "y_hat")
     check.require_unit_interval(y_hat_array, "y_hat", "probabilities")
@@ -224,8 +230,10 @@ def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> FloatScalar
     The mean runs over every entry, so the scores of k output units, shape (m, k),
     give the E that `cross_entropy` gives for their σ:
 
-    >>> Y, H = [[1, 0], [0, 1]], np.array([[2.0, -1.0], [0.5, 3.0]])
-    >>> bool(np.isclose(cross_entropy_from_logits(Y, H), cross_entropy(Y, sigmoid(H))))
+    >>> Y = [[1, 0], [0, 1]]
+    >>> H = np.array([[2.0, -1.0], [0.5, 3.0]])
+    >>> E = cross_entropy_from_logits(Y, H)
+    >>> bool(np.isclose(E, cross_entropy(Y, sigmoid(H))))
     True
 
     Bad input is refused with an error that names the argument. A score may be any
@@ -298,7 +306,8 @@ def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     >>> sse([1.0, 0.0], [0.5])
     Traceback (most recent call last):
       ...
-    ValueError: y and y_hat disagree: y has shape (2,) but y_hat has shape (1,)
+    ValueError: y and y_hat disagree: y has shape (2,) but y_hat has shape
+    (1,)
 
     and be finite numbers:
 
@@ -309,15 +318,18 @@ def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     >>> sse([1.0, 0.0], [np.nan, 0.5])
     Traceback (most recent call last):
       ...
-    ValueError: y_hat must contain only finite numbers; got nan at index (0,)
+    ValueError: y_hat must contain only finite numbers; got nan at index
+    (0,)
     >>> sse("1", [0.5])
     Traceback (most recent call last):
       ...
-    TypeError: y must be a real number or an array of them; got the string '1'
+    TypeError: y must be a real number or an array of them; got the string
+    '1'
     >>> sse([1.0], "0.5")
     Traceback (most recent call last):
       ...
-    TypeError: y_hat must be a real number or an array of them; got the string '0.5'
+    TypeError: y_hat must be a real number or an array of them; got the
+    string '0.5'
     """
     y_array, y_hat_array = check.as_floats(("y", y), ("y_hat", y_hat))
     check.require_finite(y_array, "y")

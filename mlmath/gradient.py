@@ -89,17 +89,18 @@ def error_gradient(
     >>> error_gradient([1.0], 0.0, [[1.0, 2.0]], [1.0])
     Traceback (most recent call last):
       ...
-    ValueError: W and X disagree: W has 1 row (one per feature) but X has 2 columns
-    (features)
+    ValueError: W and X disagree: W has 1 row (one per feature) but X has
+    2 columns (features)
     >>> error_gradient([1.0, 2.0], 0.0, [[1.0, 2.0]], [1.0, 0.0])
     Traceback (most recent call last):
       ...
-    ValueError: X and y disagree: X has 1 row (samples) but y has 2 entries
+    ValueError: X and y disagree: X has 1 row (samples) but y has 2
+    entries
     >>> error_gradient([1.0, 2.0], 0.0, [[1.0, 2.0]], [[1.0]])
     Traceback (most recent call last):
       ...
-    ValueError: y must be a vector of shape (m,): one label per sample; got an array
-    of shape (1, 1)
+    ValueError: y must be a vector of shape (m,): one label per sample;
+    got an array of shape (1, 1)
     >>> error_gradient([1.0, 2.0], [0.0, 1.0], [[1.0, 2.0]], [1.0])
     Traceback (most recent call last):
       ...
@@ -107,15 +108,18 @@ def error_gradient(
     >>> error_gradient("W", 0.0, [[1.0, 2.0]], [1.0])
     Traceback (most recent call last):
       ...
-    TypeError: W must be a real number or an array of them; got the string 'W'
+    TypeError: W must be a real number or an array of them; got the string
+    'W'
     >>> error_gradient([1.0, 2.0], "0", [[1.0, 2.0]], [1.0])
     Traceback (most recent call last):
       ...
-    TypeError: b must be a real number or an array of them; got the string '0'
+    TypeError: b must be a real number or an array of them; got the string
+    '0'
     >>> error_gradient([1.0, 2.0], 0.0, [[1.0, "2"]], [1.0])
     Traceback (most recent call last):
       ...
-    TypeError: X must be a real number or an array of them; got list [[1.0, '2']]
+    TypeError: X must be a real number or an array of them; got list
+    [[1.0, '2']]
     >>> error_gradient([1.0, 2.0], 0.0, [[1.0, 2.0]], ["1"])
     Traceback (most recent call last):
       ...
@@ -202,8 +206,9 @@ def delta_rule_step(
 
     >>> delta_rule_step([0.0], [[1.0]], [2.0], learn_rate=0.5)
     array([0.1875])
-    >>> delta_rule_step(np.float32([0.5]), np.float32([[1.0]]), np.float32([2.0]),
-    ...                 learn_rate=0.5).dtype
+    >>> W32, X32 = np.float32([0.5]), np.float32([[1.0]])
+    >>> y32 = np.float32([2.0])
+    >>> delta_rule_step(W32, X32, y32, learn_rate=0.5).dtype
     dtype('float32')
 
     Bad input is refused with an error that names the argument:
@@ -215,11 +220,13 @@ def delta_rule_step(
     >>> delta_rule_step([1.0, "2"], [[1.0, 2.0]], [3.0], learn_rate=0.1)
     Traceback (most recent call last):
       ...
-    TypeError: W must be a real number or an array of them; got list [1.0, '2']
+    TypeError: W must be a real number or an array of them; got list [1.0,
+    '2']
     >>> delta_rule_step([1.0, 2.0], [[1.0, "2"]], [3.0], learn_rate=0.1)
     Traceback (most recent call last):
       ...
-    TypeError: X must be a real number or an array of them; got list [[1.0, '2']]
+    TypeError: X must be a real number or an array of them; got list
+    [[1.0, '2']]
     >>> delta_rule_step([1.0, 2.0], [[1.0, 2.0]], ["3"], learn_rate=0.1)
     Traceback (most recent call last):
       ...
@@ -227,11 +234,13 @@ def delta_rule_step(
 
     A step whose terms overflow and cancel has no float64 answer, not even ±inf:
 
-    >>> delta_rule_step([0.0], [[1e200], [-1e200]], [1e200, 1e200], learn_rate=1.0)
+    >>> delta_rule_step([0.0], [[1e200], [-1e200]], [1e200, 1e200],
+    ...                 learn_rate=1.0)
     Traceback (most recent call last):
       ...
-    ValueError: X, y and learn_rate give a step η Σ δ x whose terms exceed the largest
-    float and cancel, so its size and sign are beyond float64: scale them down
+    ValueError: X, y and learn_rate give a step η Σ δ x whose terms exceed
+    the largest float and cancel, so its size and sign are beyond float64:
+    scale them down
     """
     rate = check.learn_rate(learn_rate)
     W_array, X_array, y_array = check.as_floats(("W", W), ("X", X), ("y", y))
@@ -370,15 +379,15 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, eps: float = 1e-5) ->
     >>> numerical_gradient(sigmoid, 1.0, eps=1e-17)
     Traceback (most recent call last):
       ...
-    ValueError: eps=1e-17 gives a step that w = 1.0 cannot take: w ± eps·max(1, |w|)
-    rounds back to w or leaves the float range; use a larger eps (1e-5 is usual) or a
-    point within the float range
+    ValueError: eps=1e-17 gives a step that w = 1.0 cannot take: w ±
+    eps·max(1, |w|) rounds back to w or leaves the float range; use a
+    larger eps (1e-5 is usual) or a point within the float range
     >>> numerical_gradient(sigmoid, [0.0, 1e308], eps=1.0)
     Traceback (most recent call last):
       ...
-    ValueError: eps=1.0 gives a step that w at index (1,) = 1e+308 cannot take:
-    w ± eps·max(1, |w|) rounds back to w or leaves the float range; use a larger eps
-    (1e-5 is usual) or a point within the float range
+    ValueError: eps=1.0 gives a step that w at index (1,) = 1e+308 cannot
+    take: w ± eps·max(1, |w|) rounds back to w or leaves the float range;
+    use a larger eps (1e-5 is usual) or a point within the float range
 
     Other bad input is refused with an error that names the argument:
 
@@ -389,7 +398,8 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, eps: float = 1e-5) ->
     >>> numerical_gradient(sigmoid, "w")
     Traceback (most recent call last):
       ...
-    TypeError: w must be a real number or an array of them; got the string 'w'
+    TypeError: w must be a real number or an array of them; got the string
+    'w'
     >>> numerical_gradient(sigmoid, 0.0, eps=0.0)
     Traceback (most recent call last):
       ...

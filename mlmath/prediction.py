@@ -101,8 +101,8 @@ def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> FloatSc
     >>> score([1.0, 2.0], [3.0, 4.0, 5.0])
     Traceback (most recent call last):
       ...
-    ValueError: W and x disagree: W has 2 rows (one per feature) but x has 3 entries
-    (features)
+    ValueError: W and x disagree: W has 2 rows (one per feature) but x has
+    3 entries (features)
 
     and every entry must be a finite number, since one NaN would spread to every score:
 
@@ -117,15 +117,18 @@ def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> FloatSc
     >>> score([1.0, 2.0], [3.0, 4.0], "0.5")
     Traceback (most recent call last):
       ...
-    TypeError: b must be a real number or an array of them; got the string '0.5'
+    TypeError: b must be a real number or an array of them; got the string
+    '0.5'
     >>> score("W", [3.0, 4.0])
     Traceback (most recent call last):
       ...
-    TypeError: W must be a real number or an array of them; got the string 'W'
+    TypeError: W must be a real number or an array of them; got the string
+    'W'
     >>> score([1.0, 2.0], [3.0, "4"])
     Traceback (most recent call last):
       ...
-    TypeError: x must be a real number or an array of them; got list [3.0, '4']
+    TypeError: x must be a real number or an array of them; got list [3.0,
+    '4']
     >>> score([1.0, 2.0], [3.0, 4.0], np.nan)
     Traceback (most recent call last):
       ...
@@ -193,16 +196,16 @@ def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> Float
     >>> predict([16.0], 0.38, 10)
     Traceback (most recent call last):
       ...
-    ValueError: x must be a vector (n,) or a matrix (m, n) when W is not a scalar; got
-    an array of shape ()
+    ValueError: x must be a vector (n,) or a matrix (m, n) when W is not a
+    scalar; got an array of shape ()
 
     An int too large for a float is refused as well:
 
     >>> predict(10**400, 1.0)
     Traceback (most recent call last):
       ...
-    ValueError: W must be within the float64 range (about ±1.8e308); got an int too
-    large for a float (401 digits)
+    ValueError: W must be within the float64 range (about ±1.8e308); got
+    an int too large for a float (401 digits)
     """
     if type(W) in _PLAIN and type(x) in _PLAIN and type(b) in _PLAIN:
         # One Python number each, as in the article's loops: plain float arithmetic
