@@ -77,7 +77,7 @@ MUTATE_JOBS ?= 2
 mutate: setup
 	@start=$$(date +%s); \
 	names="$(ONLY)$(if $(SURVIVORS), $$($(BIN)/python mutation/report.py --survivors))$(if $(PUBLIC), $$($(BIN)/python mutation/report.py --public))"; \
-	$(BIN)/mutmut run --max-children $(MUTATE_JOBS) $$names || exit $$?; \
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $$names || exit $$?; \
 	$(BIN)/python mutation/report.py --seconds $$(( $$(date +%s) - start )) \
 		$(if $(ONLY)$(SURVIVORS)$(PUBLIC),--partial) $(if $(MUTATE_STRICT),--strict)
 

@@ -195,6 +195,30 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
     np.float32(0.9241418)
     >>> sigmoid(np.array([-104.0, 17.0, 18.0], dtype=np.float32))
     array([0.        , 0.99999994, 1.        ], dtype=float32)
+
+    Bad input is refused with an error that names the argument. Text is not a number:
+
+    >>> sigmoid("0.5")
+    Traceback (most recent call last):
+      ...
+    TypeError: h must be a real number or an array of them; got the string
+    '0.5'
+
+    A long value is cut short in the message, so the error stays readable:
+
+    >>> sigmoid(list(range(20)) + ["20"])
+    Traceback (most recent call last):
+      ...
+    TypeError: h must be a real number or an array of them; got list [0,
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16...
+
+    A masked array hides entries that plain NumPy would still compute with:
+
+    >>> sigmoid(np.ma.masked_invalid([0.0, np.nan]))
+    Traceback (most recent call last):
+      ...
+    TypeError: h must be a plain array, not a masked array; drop the
+    masked entries first (np.ma.compressed) or fill them (.filled())
     """
     if isinstance(h, float):  # Python floats and np.float64
         return _sigmoid_scalar(float(h))
@@ -258,6 +282,26 @@ def sigmoid_prime(h: npt.ArrayLike) -> FloatResult:
     >>> from mlmath import numerical_gradient
     >>> abs(numerical_gradient(sigmoid, 1.5) - sigmoid_prime(1.5)) < 1e-10
     True
+
+    An array in gives an array out, even a 0-d one, and float32 stays float32,
+    computed in float64 and rounded once (float32 arithmetic would end σ′(3) in 3):
+
+    >>> sigmoid_prime(np.array(0.0))
+    array(0.25)
+    >>> sigmoid_prime(np.float32(3.0))
+    np.float32(0.04517666)
+    >>> h32 = np.float32(3.0)
+    >>> bool(sigmoid_prime(h32) == np.float32(sigmoid_prime(3.0)))
+    True
+
+    Bad input is refused with an error that names the argument. A Python int has
+    no upper bound, a float does:
+
+    >>> sigmoid_prime(10**400)
+    Traceback (most recent call last):
+      ...
+    ValueError: h must be within the float64 range (about ±1.8e308); got
+    an int too large for a float (401 digits)
     """
     h_array = as_float("h", h)
     return as_result(blockwise(_sigmoid_prime_block, h_array, _FLOAT64), h)
@@ -308,6 +352,29 @@ def log_sigmoid(h: npt.ArrayLike) -> FloatResult:
 
     >>> float(np.log(sigmoid(40.0)))
     0.0
+
+    An array in gives an array out, even a 0-d one:
+
+    >>> log_sigmoid(np.array(0.0))
+    array(-0.69314718)
+
+    float32 stays float32, computed in float64 and rounded once, so it is the float64
+    answer rounded to float32 (computed in float32 it would end in 7):
+
+    >>> log_sigmoid(np.float32(-1.0))
+    np.float32(-1.3132616)
+    >>> h32 = np.float32(-1.0)
+    >>> bool(log_sigmoid(h32) == np.float32(log_sigmoid(-1.0)))
+    True
+
+    Bad input is refused with an error that names the argument. Extended precision
+    is not silently rounded to float64:
+
+    >>> log_sigmoid(np.longdouble(1))
+    Traceback (most recent call last):
+      ...
+    TypeError: h must be float16, float32 or float64 numbers; got float128
+    (convert with .astype(np.float64))
     """
     h_array = as_float("h", h)
     return as_result(blockwise(_log_sigmoid_block, h_array, _FLOAT64), h)

@@ -109,6 +109,94 @@ def gradient_descent(
     >>> from mlmath import predict
     >>> predict(fit.weights, X, fit.bias).round(2)
     array([0.1 , 0.93, 0.9 , 0.14])
+
+    The fit's arrays are read-only, so a record of training cannot be edited by
+    accident (copy them to experiment):
+
+    >>> fit.weights[0] = 1.0
+    Traceback (most recent call last):
+      ...
+    ValueError: assignment destination is read-only
+    >>> fit.errors[0] = 1.0
+    Traceback (most recent call last):
+      ...
+    ValueError: assignment destination is read-only
+
+    Bad input is refused with an error that names the argument:
+
+    >>> gradient_descent([[1.0]], [1.0], learn_rate=0, epochs=1)
+    Traceback (most recent call last):
+      ...
+    ValueError: learn_rate must be a positive finite number; got 0.0
+    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=2.5)
+    Traceback (most recent call last):
+      ...
+    TypeError: epochs must be a non-negative int; got float 2.5
+    >>> gradient_descent([[1.0]], [[1.0]], learn_rate=0.1, epochs=1)
+    Traceback (most recent call last):
+      ...
+    ValueError: y must be a vector of shape (m,): one label per sample;
+    got an array of shape (1, 1)
+    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=1,
+    ...                  bias=[0.0, 1.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: bias must be a single number; got an array of shape (2,)
+    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=1,
+    ...                  bias="b")
+    Traceback (most recent call last):
+      ...
+    TypeError: bias must be a real number or an array of them; got the
+    string 'b'
+    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=1,
+    ...                  weights=["0"])
+    Traceback (most recent call last):
+      ...
+    TypeError: weights must be a real number or an array of them; got list
+    ['0']
+    >>> gradient_descent("X", [1.0], learn_rate=0.1, epochs=1)
+    Traceback (most recent call last):
+      ...
+    TypeError: X must be a real number or an array of them; got the string
+    'X'
+    >>> gradient_descent([[1.0]], ["y"], learn_rate=0.1, epochs=1)
+    Traceback (most recent call last):
+      ...
+    TypeError: y must be a real number or an array of them; got list ['y']
+
+    X is checked for nan and inf in the pass that computes the scores, and the entry
+    is named all the same:
+
+    >>> gradient_descent([[1.0, np.nan]], [1.0], learn_rate=0.1, epochs=1)
+    Traceback (most recent call last):
+      ...
+    ValueError: X must contain only finite numbers; got nan at index (0,
+    1)
+
+    Weights whose score leaves the float range cannot have their E recorded, and a
+    learn_rate far beyond 1/L overshoots until they do, in the step itself or in the
+    next scores: the run stops with an error that names 1/L rather than return nan.
+
+    >>> gradient_descent([[1e200]], [1.0], learn_rate=0.1, epochs=1,
+    ...                  weights=[1e200])
+    Traceback (most recent call last):
+      ...
+    ValueError: weights and X give a score W·x + b beyond the largest
+    float, where E cannot be recorded; scale them down
+    >>> gradient_descent([[1e100], [1.0]], [1.0, 0.0],
+    ...                  learn_rate=1e110, epochs=3)
+    Traceback (most recent call last):
+      ...
+    ValueError: learn_rate=1e+110 made gradient descent diverge: after 1
+    epoch the weights or a score W·x + b are beyond the largest float (1/L
+    = 8e-200 keeps E from rising beyond rounding)
+    >>> gradient_descent([[1e100], [1.0]], [1.0, 0.0],
+    ...                  learn_rate=1e300, epochs=3)
+    Traceback (most recent call last):
+      ...
+    ValueError: learn_rate=1e+300 made gradient descent diverge: after 1
+    epoch the weights or a score W·x + b are beyond the largest float (1/L
+    = 8e-200 keeps E from rising beyond rounding)
     """
     rate = check.learn_rate(learn_rate)
     count = check.epochs(epochs)
@@ -215,6 +303,37 @@ def lipschitz_constant(X: npt.ArrayLike) -> float:
 
     >>> lipschitz_constant([[0.0], [0.0], [0.0]])
     0.25
+
+    X̃ᵀX̃ is formed from X̃ scaled by a power of two, so entries beyond 1e154 (whose
+    square overflows) still give L = x²/4, up to where L itself passes the largest
+    float, which is no reason for an error or a warning:
+
+    >>> lipschitz_constant([[1e154]])
+    2.5e+307
+    >>> lipschitz_constant([[1e200]])
+    inf
+
+    Bad input is refused with an error that names the argument:
+
+    >>> lipschitz_constant([1.0, 2.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: X must be a matrix of shape (m, n): one row per sample;
+    got an array of shape (2,)
+    >>> lipschitz_constant(np.zeros((0, 3)))
+    Traceback (most recent call last):
+      ...
+    ValueError: X must not be empty; got an array of shape (0, 3)
+    >>> lipschitz_constant([[1.0, np.nan]])
+    Traceback (most recent call last):
+      ...
+    ValueError: X must contain only finite numbers; got nan at index (0,
+    1)
+    >>> lipschitz_constant("X")
+    Traceback (most recent call last):
+      ...
+    TypeError: X must be a real number or an array of them; got the string
+    'X'
     """
     X_array = check.as_float("X", X).astype(np.float64)
     check.require_ndim(X_array, "X", (2,), "a matrix of shape (m, n): one row per sample")

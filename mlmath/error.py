@@ -77,6 +77,33 @@ def error_formula(y: npt.ArrayLike, output: npt.ArrayLike) -> FloatResult:
     inf
     >>> error_formula([1, 0], [0.5, 0.5])
     array([0.69314718, 0.69314718])
+
+    Bad input is refused with an error that names the argument. A label is a
+    probability too, and so is the prediction:
+
+    >>> error_formula([1, 2], [0.5, 0.5])
+    Traceback (most recent call last):
+      ...
+    ValueError: y must be labels in [0, 1]; got values from 1.0 to 2.0
+    >>> error_formula([1, 0], [0.5, 1.5])
+    Traceback (most recent call last):
+      ...
+    ValueError: output must be probabilities in [0, 1]; got values from
+    0.5 to 1.5
+    >>> error_formula([1, 0], [0.5, np.nan])
+    Traceback (most recent call last):
+      ...
+    ValueError: output must be probabilities in [0, 1]; got NaN
+    >>> error_formula([1, 0], [0.5])
+    Traceback (most recent call last):
+      ...
+    ValueError: y and output disagree: y has shape (2,) but output has
+    shape (1,)
+    >>> error_formula([1, 0], "a")
+    Traceback (most recent call last):
+      ...
+    TypeError: output must be a real number or an array of them; got the
+    string 'a'
     """
     y_array, output_array = _labels_and(y, output, "output")
     check.require_unit_interval(output_array, "output", "probabilities")
@@ -88,9 +115,9 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
 
     Parameters
     ----------
-    y : array_like of shape (m,)
+    y : array_like of shape (m,) or (m, k)
         True labels in [0, 1].
-    y_hat : array_like of shape (m,)
+    y_hat : array_like of the shape of y
         Predicted probabilities in [0, 1].
 
     Returns
@@ -117,6 +144,32 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     True
     >>> cross_entropy([1, 0], [1.0, 0.0])
     0.0
+
+    Bad input is refused with an error that names the argument. A mean over no data
+    points would be 0/0:
+
+    >>> cross_entropy([], [])
+    Traceback (most recent call last):
+      ...
+    ValueError: y must not be empty; got an array of shape (0,)
+
+    and ŷ must be a probability, of the shape of y:
+
+    >>> cross_entropy([1, 0], [0.9, -0.1])
+    Traceback (most recent call last):
+      ...
+    ValueError: y_hat must be probabilities in [0, 1]; got values from
+    -0.1 to 0.9
+    >>> cross_entropy([1, 0], [0.9])
+    Traceback (most recent call last):
+      ...
+    ValueError: y and y_hat disagree: y has shape (2,) but y_hat has shape
+    (1,)
+    >>> cross_entropy([1, 0], [0.9, "x"])
+    Traceback (most recent call last):
+      ...
+    TypeError: y_hat must be a real number or an array of them; got list
+    [0.9, 'x']
     """
     y_array, y_hat_array = _labels_and(y, y_hat, "y_hat")
     check.require_unit_interval(y_hat_array, "y_hat", "probabilities")
@@ -131,9 +184,9 @@ def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> FloatScalar
 
     Parameters
     ----------
-    y : array_like of shape (m,)
+    y : array_like of shape (m,) or (m, k)
         True labels in [0, 1]: 0 or 1, or soft labels in between.
-    h : array_like of shape (m,)
+    h : array_like of the shape of y
         Scores (logits), any finite numbers.
 
     Returns
@@ -173,6 +226,35 @@ def cross_entropy_from_logits(y: npt.ArrayLike, h: npt.ArrayLike) -> FloatScalar
 
     >>> cross_entropy_from_logits([0.9999999999], [1e5])
     1.000000082740371e-05
+
+    The mean runs over every entry, so the scores of k output units, shape (m, k),
+    give the E that `cross_entropy` gives for their σ:
+
+    >>> Y = [[1, 0], [0, 1]]
+    >>> H = np.array([[2.0, -1.0], [0.5, 3.0]])
+    >>> E = cross_entropy_from_logits(Y, H)
+    >>> bool(np.isclose(E, cross_entropy(Y, sigmoid(H))))
+    True
+
+    Bad input is refused with an error that names the argument. A score may be any
+    finite number, a label only one in [0, 1]:
+
+    >>> cross_entropy_from_logits([1, 0], [2.0, np.inf])
+    Traceback (most recent call last):
+      ...
+    ValueError: h must contain only finite numbers; got inf at index (1,)
+    >>> cross_entropy_from_logits([1, 0.5, -0.5], 0.0)
+    Traceback (most recent call last):
+      ...
+    ValueError: y must be labels in [0, 1]; got values from -0.5 to 1.0
+    >>> cross_entropy_from_logits([1, 0], [2.0, 1.0, 0.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: y and h disagree: y has shape (2,) but h has shape (3,)
+    >>> cross_entropy_from_logits([], [])
+    Traceback (most recent call last):
+      ...
+    ValueError: y must not be empty; got an array of shape (0,)
     """
     y_array, h_array = _labels_and(y, h, "h")
     check.require_finite(h_array, "h")
@@ -211,6 +293,43 @@ def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     0.25
     >>> sse([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]])
     0.0
+
+    A sum beyond the largest float is +inf, quietly: it is the right answer rounded,
+    not a fault of the input.
+
+    >>> sse([1e200], [-1e200])
+    inf
+
+    Bad input is refused with an error that names the argument. Both must have the
+    same shape (no broadcasting: a missing prediction is an error, not a repeat),
+
+    >>> sse([1.0, 0.0], [0.5])
+    Traceback (most recent call last):
+      ...
+    ValueError: y and y_hat disagree: y has shape (2,) but y_hat has shape
+    (1,)
+
+    and be finite numbers:
+
+    >>> sse([1.0, np.nan], [0.5, 0.5])
+    Traceback (most recent call last):
+      ...
+    ValueError: y must contain only finite numbers; got nan at index (1,)
+    >>> sse([1.0, 0.0], [np.nan, 0.5])
+    Traceback (most recent call last):
+      ...
+    ValueError: y_hat must contain only finite numbers; got nan at index
+    (0,)
+    >>> sse("1", [0.5])
+    Traceback (most recent call last):
+      ...
+    TypeError: y must be a real number or an array of them; got the string
+    '1'
+    >>> sse([1.0], "0.5")
+    Traceback (most recent call last):
+      ...
+    TypeError: y_hat must be a real number or an array of them; got the
+    string '0.5'
     """
     y_array, y_hat_array = check.as_floats(("y", y), ("y_hat", y_hat))
     check.require_finite(y_array, "y")

@@ -83,6 +83,47 @@ def error_gradient(
     >>> W = np.array([0.3, -0.2])
     >>> bool(np.allclose(error_gradient(W, 0.0, X, y)[0], numerical_gradient(E, W)))
     True
+
+    Bad input is refused with an error that names the argument:
+
+    >>> error_gradient([1.0], 0.0, [[1.0, 2.0]], [1.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: W and X disagree: W has 1 row (one per feature) but X has
+    2 columns (features)
+    >>> error_gradient([1.0, 2.0], 0.0, [[1.0, 2.0]], [1.0, 0.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: X and y disagree: X has 1 row (samples) but y has 2
+    entries
+    >>> error_gradient([1.0, 2.0], 0.0, [[1.0, 2.0]], [[1.0]])
+    Traceback (most recent call last):
+      ...
+    ValueError: y must be a vector of shape (m,): one label per sample;
+    got an array of shape (1, 1)
+    >>> error_gradient([1.0, 2.0], [0.0, 1.0], [[1.0, 2.0]], [1.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: b must be a single number; got an array of shape (2,)
+    >>> error_gradient("W", 0.0, [[1.0, 2.0]], [1.0])
+    Traceback (most recent call last):
+      ...
+    TypeError: W must be a real number or an array of them; got the string
+    'W'
+    >>> error_gradient([1.0, 2.0], "0", [[1.0, 2.0]], [1.0])
+    Traceback (most recent call last):
+      ...
+    TypeError: b must be a real number or an array of them; got the string
+    '0'
+    >>> error_gradient([1.0, 2.0], 0.0, [[1.0, "2"]], [1.0])
+    Traceback (most recent call last):
+      ...
+    TypeError: X must be a real number or an array of them; got list
+    [[1.0, '2']]
+    >>> error_gradient([1.0, 2.0], 0.0, [[1.0, 2.0]], ["1"])
+    Traceback (most recent call last):
+      ...
+    TypeError: y must be a real number or an array of them; got list ['1']
     """
     W_array, b_array, X_array, y_array = check.as_floats(("W", W), ("b", b), ("X", X), ("y", y))
     check.training_set(X_array, y_array, finite_X=False)
@@ -159,6 +200,47 @@ def delta_rule_step(
     >>> step = delta_rule_step(W, X, y, learn_rate=0.1)
     >>> bool(np.allclose(step, -0.1 * numerical_gradient(E, W)))
     True
+
+    The delta rule fits real targets, not only labels, and float32 data gives a
+    float32 step:
+
+    >>> delta_rule_step([0.0], [[1.0]], [2.0], learn_rate=0.5)
+    array([0.1875])
+    >>> W32, X32 = np.float32([0.5]), np.float32([[1.0]])
+    >>> y32 = np.float32([2.0])
+    >>> delta_rule_step(W32, X32, y32, learn_rate=0.5).dtype
+    dtype('float32')
+
+    Bad input is refused with an error that names the argument:
+
+    >>> delta_rule_step([1.0], [[1.0]], [1.0], learn_rate=-0.1)
+    Traceback (most recent call last):
+      ...
+    ValueError: learn_rate must be a positive finite number; got -0.1
+    >>> delta_rule_step([1.0, "2"], [[1.0, 2.0]], [3.0], learn_rate=0.1)
+    Traceback (most recent call last):
+      ...
+    TypeError: W must be a real number or an array of them; got list [1.0,
+    '2']
+    >>> delta_rule_step([1.0, 2.0], [[1.0, "2"]], [3.0], learn_rate=0.1)
+    Traceback (most recent call last):
+      ...
+    TypeError: X must be a real number or an array of them; got list
+    [[1.0, '2']]
+    >>> delta_rule_step([1.0, 2.0], [[1.0, 2.0]], ["3"], learn_rate=0.1)
+    Traceback (most recent call last):
+      ...
+    TypeError: y must be a real number or an array of them; got list ['3']
+
+    A step whose terms overflow and cancel has no float64 answer, not even ±inf:
+
+    >>> delta_rule_step([0.0], [[1e200], [-1e200]], [1e200, 1e200],
+    ...                 learn_rate=1.0)
+    Traceback (most recent call last):
+      ...
+    ValueError: X, y and learn_rate give a step η Σ δ x whose terms exceed
+    the largest float and cancel, so its size and sign are beyond float64:
+    scale them down
     """
     rate = check.learn_rate(learn_rate)
     W_array, X_array, y_array = check.as_floats(("W", W), ("X", X), ("y", y))
@@ -281,6 +363,47 @@ def numerical_gradient(f: Callable[[Any], Any], w: Any, *, eps: float = 1e-5) ->
     '8.2e-06'
     >>> numerical_gradient(lambda w: w ** 2, 1e-100)
     0.0
+
+    w may be any array_like, each entry stepped in turn; for f(w) = w·w the gradient
+    is 2w, and central differences of a quadratic are exact up to rounding. A 0-d
+    array gives a 0-d array:
+
+    >>> numerical_gradient(lambda w: float(w @ w), [1.0, -2.0])
+    array([ 2., -4.])
+    >>> numerical_gradient(sigmoid, np.array(0.0))
+    array(0.25)
+
+    A step that w cannot take is refused rather than divided by: one that rounds back
+    to w, or one that leaves the float range.
+
+    >>> numerical_gradient(sigmoid, 1.0, eps=1e-17)
+    Traceback (most recent call last):
+      ...
+    ValueError: eps=1e-17 gives a step that w = 1.0 cannot take: w ±
+    eps·max(1, |w|) rounds back to w or leaves the float range; use a
+    larger eps (1e-5 is usual) or a point within the float range
+    >>> numerical_gradient(sigmoid, [0.0, 1e308], eps=1.0)
+    Traceback (most recent call last):
+      ...
+    ValueError: eps=1.0 gives a step that w at index (1,) = 1e+308 cannot
+    take: w ± eps·max(1, |w|) rounds back to w or leaves the float range;
+    use a larger eps (1e-5 is usual) or a point within the float range
+
+    Other bad input is refused with an error that names the argument:
+
+    >>> numerical_gradient(sigmoid, np.nan)
+    Traceback (most recent call last):
+      ...
+    ValueError: w must contain only finite numbers; got nan
+    >>> numerical_gradient(sigmoid, "w")
+    Traceback (most recent call last):
+      ...
+    TypeError: w must be a real number or an array of them; got the string
+    'w'
+    >>> numerical_gradient(sigmoid, 0.0, eps=0.0)
+    Traceback (most recent call last):
+      ...
+    ValueError: eps must be a positive finite number; got 0.0
     """
     if not callable(f):
         raise TypeError(f"f must be a callable returning a number; got {check.describe(f)}")

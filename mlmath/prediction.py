@@ -94,6 +94,45 @@ def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> FloatSc
     11.5
     >>> score([1.0, 2.0], [[3.0, 4.0], [0.0, 1.0]], 0.5)
     array([11.5,  2.5])
+
+    Bad input is refused with an error that names the argument: the weights must
+    match the features,
+
+    >>> score([1.0, 2.0], [3.0, 4.0, 5.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: W and x disagree: W has 2 rows (one per feature) but x has
+    3 entries (features)
+
+    and every entry must be a finite number, since one NaN would spread to every score:
+
+    >>> score([1.0, np.nan], [3.0, 4.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: W must contain only finite numbers; got nan at index (1,)
+    >>> score([1.0, 2.0], [np.inf, 4.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: x must contain only finite numbers; got inf at index (0,)
+    >>> score([1.0, 2.0], [3.0, 4.0], "0.5")
+    Traceback (most recent call last):
+      ...
+    TypeError: b must be a real number or an array of them; got the string
+    '0.5'
+    >>> score("W", [3.0, 4.0])
+    Traceback (most recent call last):
+      ...
+    TypeError: W must be a real number or an array of them; got the string
+    'W'
+    >>> score([1.0, 2.0], [3.0, "4"])
+    Traceback (most recent call last):
+      ...
+    TypeError: x must be a real number or an array of them; got list [3.0,
+    '4']
+    >>> score([1.0, 2.0], [3.0, 4.0], np.nan)
+    Traceback (most recent call last):
+      ...
+    ValueError: b must contain only finite numbers; got nan
     """
     W_array, x_array, b_array = check.as_floats(("W", W), ("x", x), ("b", b))
     for array, name in ((W_array, "W"), (x_array, "x"), (b_array, "b")):
@@ -142,6 +181,31 @@ def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> Float
     0.5
     >>> predict([2.0, -1.0], [[1.0, 2.0], [3.0, 0.0]], 0.0)
     array([0.5       , 0.99752738])
+
+    Plain Python numbers take a fast path of their own, with the same checks: nan is
+    refused there too, not turned into a prediction,
+
+    >>> predict(float("nan"), 1.0)
+    Traceback (most recent call last):
+      ...
+    ValueError: W must contain only finite numbers; got nan
+
+    A W with one weight per feature needs an x with one entry per feature, even for
+    a single feature:
+
+    >>> predict([16.0], 0.38, 10)
+    Traceback (most recent call last):
+      ...
+    ValueError: x must be a vector (n,) or a matrix (m, n) when W is not a
+    scalar; got an array of shape ()
+
+    An int too large for a float is refused as well:
+
+    >>> predict(10**400, 1.0)
+    Traceback (most recent call last):
+      ...
+    ValueError: W must be within the float64 range (about ±1.8e308); got
+    an int too large for a float (401 digits)
     """
     if type(W) in _PLAIN and type(x) in _PLAIN and type(b) in _PLAIN:
         # One Python number each, as in the article's loops: plain float arithmetic

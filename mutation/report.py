@@ -126,6 +126,8 @@ def collect(results: Path) -> dict[str, object]:
                         "after": mutant.after,
                     }
                 )
+    # Functions whose mutants no example even calls (mutmut found no test for them).
+    unreached = sorted({str(row["function"]) for row in survivors if row["status"] == "no example"})
     everything = [s for statuses in by_module.values() for s in statuses]
     in_public = [s for statuses in by_function.values() for s in statuses]
     return {
@@ -133,6 +135,7 @@ def collect(results: Path) -> dict[str, object]:
         "public functions": _tally(in_public),
         "modules": {name: _tally(s) for name, s in sorted(by_module.items())},
         "functions": {name: _tally(s) for name, s in sorted(by_function.items())},
+        "unreached functions": unreached,
         "unused equivalents": [e for e, u in zip(listed, used, strict=True) if not u],
         "not killed": survivors,
     }
@@ -169,6 +172,23 @@ def readme_section(score: dict[str, object]) -> str:
             f"{row['survived']} | {row['equivalent']} | {row['no example']} | "
             f"{row['not run']} | {'—' if row['score'] is None else str(row['score']) + '%'} |"
         )
+    unreached = score.get("unreached functions") or []
+    assert isinstance(unreached, list)
+    if unreached:
+        lines += [
+            "",
+            "No example calls these private helpers, so their mutants are counted under "
+            "*no example* and left out of the score: "
+            + ", ".join(f"`{name}`" for name in unreached)
+            + ".",
+        ]
+    seconds = run.get("full run seconds")
+    if seconds:
+        lines += [
+            "",
+            f"The last full run took {round(seconds / 60, 1)} minutes on {run['cpus']} "
+            f"cores (load average {run.get('full run load', run['load average'])}).",
+        ]
     lines += ["", END]
     return "\n".join(lines)
 
@@ -219,9 +239,11 @@ def main() -> None:
     if args.partial:
         # Only some mutants ran: the time of the last full run stays what it was.
         run["full run seconds"] = previous.get("run", {}).get("full run seconds")
+        run["full run load"] = previous.get("run", {}).get("full run load")
         run["last partial run seconds"] = args.seconds
     else:
         run["full run seconds"] = args.seconds
+        run["full run load"] = run["load average"]
     score = {"run": run, **collect(args.results)}
     SCORE.write_text(json.dumps(score, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     write_readme(score)
