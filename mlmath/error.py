@@ -145,6 +145,11 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     >>> cross_entropy([1, 0], [1.0, 0.0])
     0.0
 
+    float32 in, float32 out: a mean computed in float32 is not passed off as a float64:
+
+    >>> cross_entropy(np.array([1, 0], np.float32), np.array([0.5, 0.5], np.float32))
+    np.float32(0.6931472)
+
     Bad input is refused with an error that names the argument. A mean over no data
     points would be 0/0:
 
@@ -291,6 +296,8 @@ def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     --------
     >>> sse([1.0, 0.0], [0.5, 0.5])
     0.25
+    >>> sse(np.array([1.0, 0.0], np.float32), np.array([0.5, 0.5], np.float32))
+    np.float32(0.25)
     >>> sse([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]])
     0.0
 
