@@ -394,7 +394,7 @@ def test_palette_toggle_switches_and_persists(site: Site, page: Any) -> None:
     page.goto(site.url(""))
     light_scheme, light_background = scheme_and_background(page)
     assert light_scheme == "default"
-    page.click("form[data-md-component=palette] label:not([hidden])")
+    page.click("form[data-palette] label:not([hidden])")
     dark_scheme, dark_background = scheme_and_background(page)
     assert dark_scheme == "slate"
     assert dark_background != light_background

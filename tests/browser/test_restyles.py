@@ -1,0 +1,106 @@
+"""How often a page is restyled as a whole while it loads, in Chromium's own trace.
+
+On a page of equations most elements are KaTeX's, and Chromium restyles every one of them
+when a class of <html> changes (Material's stylesheet has rules like
+`table:not([class]) td>:first-child`) or when a palette attribute of <body> does (every
+colour is a custom property set there). Material's bundle did both on every load: the
+"no-js" to "js" swap, the focus-visible polyfill's class, and its palette component
+rewriting <body>'s attributes. overrides/main.html sets the classes in <head>, before any
+element exists, and javascripts/palette.js writes the palette only when it changes.
+
+These tests read the invalidations Chromium schedules (its invalidation tracking trace),
+not timings: which element a script changed, and how.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sitekit import Site
+from test_site import Visit, watch  # type: ignore[import-not-found]
+
+TRACE_CATEGORIES = ",".join(
+    [
+        "devtools.timeline",
+        "disabled-by-default-devtools.timeline.invalidationTracking",
+        "disabled-by-default-devtools.timeline.stack",
+    ]
+)
+
+
+def root_invalidations(
+    browser: Any, url: str, color_scheme: str, *, after_load: str = ""
+) -> list[dict[str, str]]:
+    """Style invalidations a script scheduled on <html> or <body> during a cold load.
+
+    Each is {node, what, script}: what changed (a class, an attribute) and the script and
+    function that changed it. after_load is JavaScript run in the page once it has loaded.
+    """
+    context = browser.new_context(color_scheme=color_scheme)
+    context.set_default_timeout(10_000)
+    events: list[dict[str, Any]] = []
+    done: list[bool] = []
+    try:
+        page = context.new_page()
+        watch(page, Visit(url), url)
+        cdp = context.new_cdp_session(page)
+        cdp.on("Tracing.dataCollected", lambda e: events.extend(e["value"]))
+        cdp.on("Tracing.tracingComplete", lambda e: done.append(True))
+        cdp.send("Tracing.start", {"categories": TRACE_CATEGORIES, "transferMode": "ReportEvents"})
+        page.goto(url, wait_until="networkidle")
+        # The bundle's components subscribe to the first animation frames: let them run.
+        page.evaluate("new Promise((r) => requestAnimationFrame(() => setTimeout(r, 500)))")
+        if after_load:
+            page.add_script_tag(content=after_load)
+        cdp.send("Tracing.end")
+        while not done:
+            page.wait_for_timeout(50)
+    finally:
+        context.close()
+    found = []
+    for event in events:
+        if event["name"] != "ScheduleStyleInvalidationTracking":
+            continue
+        data = event["args"]["data"]
+        node = str(data.get("nodeName", ""))
+        stack = data.get("stackTrace") or []
+        if not node.startswith(("HTML", "BODY")) or not stack:
+            continue  # not the root, or not a script (the parser, a font, a media query)
+        what = data.get("changedClass") or data.get("changedAttribute") or "?"
+        top = stack[0]
+        script = f"{top.get('url', '').rsplit('/', 1)[-1]}:{top.get('functionName') or '?'}"
+        found.append({"node": node.split(" ")[0], "what": what, "script": script})
+    return found
+
+
+def test_the_trace_sees_a_script_change_the_root(browser: Any, site: Site) -> None:
+    """Not a vacuous pass: a class set on <html> by a script once the page has loaded is
+    seen, with the class."""
+    late = "function setLate() { document.documentElement.classList.add('late') } setLate()"
+    changes = root_invalidations(browser, site.url("prediction/"), "light", after_load=late)
+    assert {"node": "HTML", "what": "class", "script": ":setLate"} in changes
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_no_script_restyles_the_whole_page_while_it_loads(
+    browser: Any, site: Site, color_scheme: str
+) -> None:
+    """No script changes a class or attribute of <html> or <body> during a first visit:
+    in the light palette (the page's own), and in the dark one, where only palette.js
+    switches to the scheme the reader's system prefers."""
+    found = {}
+    for path in ["", "prediction/", "reference/"]:
+        changes = root_invalidations(browser, site.url(path), color_scheme)
+        if color_scheme == "dark":
+            # The one switch to the reader's scheme (transitions off while it happens).
+            allowed = {"data-md-color-scheme", "data-md-color-switching"}
+            changes = [
+                change
+                for change in changes
+                if not (change["script"].startswith("palette.js") and change["what"] in allowed)
+            ]
+        if changes:
+            found[path or "(home)"] = changes
+    assert found == {}, json.dumps(found, indent=1)
