@@ -132,11 +132,6 @@ def gradient_descent(
     Traceback (most recent call last):
       ...
     TypeError: epochs must be a non-negative int; got float 2.5
-    >>> gradient_descent([[1.0]], [1.0], learn_rate=0.1, epochs=10**30)
-    Traceback (most recent call last):
-      ...
-    ValueError: epochs must leave room for one error per epoch;
-    got int 1000000000000000000000000000000, more errors than this machine can hold
     >>> gradient_descent([[1.0]], [[1.0]], learn_rate=0.1, epochs=1)
     Traceback (most recent call last):
       ...

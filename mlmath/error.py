@@ -147,7 +147,8 @@ def cross_entropy(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
 
     float32 in, float32 out: a mean computed in float32 is not passed off as a float64:
 
-    >>> cross_entropy(np.array([1, 0], np.float32), np.array([0.5, 0.5], np.float32))
+    >>> half = np.array([0.5, 0.5], np.float32)
+    >>> cross_entropy(np.array([1, 0], np.float32), half)
     np.float32(0.6931472)
 
     Bad input is refused with an error that names the argument. A mean over no data
@@ -296,7 +297,8 @@ def sse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> FloatScalar:
     --------
     >>> sse([1.0, 0.0], [0.5, 0.5])
     0.25
-    >>> sse(np.array([1.0, 0.0], np.float32), np.array([0.5, 0.5], np.float32))
+    >>> half = np.array([0.5, 0.5], np.float32)
+    >>> sse(np.array([1.0, 0.0], np.float32), half)
     np.float32(0.25)
     >>> sse([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]])
     0.0
