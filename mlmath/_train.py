@@ -109,11 +109,6 @@ class Kernel:
         return losses, a
 
 
-def losses(h: FloatArray, y: FloatArray) -> FloatArray:
-    """The cross-entropy ℓ(y, h) of each sample, every term ≥ 0 (see the module)."""
-    return Kernel(h.size, np.result_type(h, y)).block(h, y, loss=True, residual=False)[0]
-
-
 def mean_of_losses(h: FloatArray, y: FloatArray, *, threads: int = 0) -> float:
     """The mean of ℓ(y, h) over 1-D h and y, in cache-sized blocks (no m-sized temporary).
 
@@ -154,12 +149,18 @@ def _mean_part(block: FloatArray, m: int) -> float:
 
 
 def _mean_in_order(parts: FloatArray, largest: FloatArray) -> float:
-    """The mean from the blocks' shares and largest losses, added in block order (so
-    that the bits do not depend on which thread computed which block)."""
+    """The mean from the blocks' shares and largest losses (see `sum_in_order`)."""
+    return min(sum_in_order(parts), float(largest.max()))
+
+
+def sum_in_order(parts: FloatArray) -> float:
+    """The blocks' parts added one by one in block order, so that the bits do not
+    depend on which thread computed which block (NumPy's pairwise sum would do as
+    well; a plain loop says the order aloud)."""
     total = 0.0
     for part in parts.tolist():
         total += part
-    return min(total, float(largest.max()))
+    return total
 
 
 @dataclass
@@ -234,9 +235,7 @@ def one_pass(
         # Only rounding can carry Σ x r / m past the largest float (|r| ≤ 1).
         limit = np.abs(X).max()
         g = np.clip(g, -limit, limit)
-    bias_sum = 0.0
-    for part in bias_parts.tolist():  # in order, as the blocks come
-        bias_sum += part
+    bias_sum = sum_in_order(bias_parts)
     mean = _mean_in_order(loss_parts, largest) if error else float("nan")
     return Pass(g, bias_sum, mean)
 

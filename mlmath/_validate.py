@@ -120,11 +120,10 @@ def as_result(result: FloatArray, *inputs: object) -> FloatResult:
     A NumPy float32 scalar in gives a NumPy float32 out: a Python float would carry
     the float32 rounding while looking like a float64 result.
     """
+    # NumPy arithmetic on 0-d arrays gives a NumPy scalar, not a 0-d array.
+    result = np.asarray(result)
     if result.ndim == 0 and not any(isinstance(v, np.ndarray | list | tuple) for v in inputs):
-        if result.dtype == np.float32:
-            scalar: np.floating[Any] = result.dtype.type(result)
-            return scalar
-        return float(result)
+        return scalar_result(result, result.dtype)
     return result
 
 

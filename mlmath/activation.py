@@ -188,6 +188,22 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
     >>> sigmoid(float("-inf")), sigmoid(float("inf"))
     (0.0, 1.0)
 
+    Carrying the rounding of 1 + e^(−h) matters: at h = −0.2 the plain formula is a
+    digit off in the last place, and σ is not:
+
+    >>> import math
+    >>> 1 / (1 + math.exp(0.2)), sigmoid(-0.2)
+    (0.45016600268752216, 0.4501660026875221)
+
+    An array takes the NumPy path, with the bits of the one-number path, entry by
+    entry, and an array in gives an array out, even a 0-d one:
+
+    >>> h = [-0.2, -1.1, -37.0, -740.0, -800.0, 2.5]
+    >>> sigmoid(h).tolist() == [sigmoid(v) for v in h]
+    True
+    >>> sigmoid(np.array(0.0))
+    array(0.5)
+
     float32 stays float32, with the same value rounded once. Its range is far shorter:
     σ(17) is already the last float32 below 1, and from h = −104 down σ rounds to 0:
 

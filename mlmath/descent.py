@@ -200,10 +200,12 @@ def gradient_descent(
     """
     rate = check.learn_rate(learn_rate)
     count = check.epochs(epochs)
-    # The shape of X through the checks, so that ragged X gets an error that names it.
-    start = np.zeros(check.as_float("X", X).shape[-1:]) if weights is None else weights
+    # X converted first, so that ragged X gets an error that names it before its shape
+    # sets the starting weights.
+    X_given = check.as_float("X", X)
+    start = np.zeros(X_given.shape[-1:]) if weights is None else weights
     X_array, y_array, W, b_array = check.as_floats(
-        ("X", X), ("y", y), ("weights", start), ("bias", bias)
+        ("X", X_given), ("y", y), ("weights", start), ("bias", bias)
     )
     # X is checked for nan and inf in the first pass (its scores), not once per epoch.
     check.training_set(X_array, y_array, finite_X=False)

@@ -95,6 +95,13 @@ def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> FloatSc
     >>> score([1.0, 2.0], [[3.0, 4.0], [0.0, 1.0]], 0.5)
     array([11.5,  2.5])
 
+    float32 in, float32 out: 0.38 has no exact float32, and the float32 score shown
+    as a Python float would read 16.079999923706055, float32's rounding in float64's
+    clothes:
+
+    >>> score(np.float32(16), np.float32(0.38), np.float32(10))
+    np.float32(16.08)
+
     Bad input is refused with an error that names the argument: the weights must
     match the features,
 
@@ -103,6 +110,11 @@ def score(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> FloatSc
       ...
     ValueError: W and x disagree: W has 2 rows (one per feature) but x has
     3 entries (features)
+    >>> score([[[1.0]]], [1.0])
+    Traceback (most recent call last):
+      ...
+    ValueError: W must be a scalar, a vector (n,) or a matrix (n, k); got an
+    array of shape (1, 1, 1)
 
     and every entry must be a finite number, since one NaN would spread to every score:
 
@@ -174,6 +186,18 @@ def predict(W: npt.ArrayLike, x: npt.ArrayLike, b: npt.ArrayLike = 0.0) -> Float
     0.9999998961169515
     >>> predict(1, 0.38, 0.1)
     0.617747874769249
+
+    With one weight, an array x holds many samples of one feature, so the article's
+    loop over inputs is one call:
+
+    >>> predict(1, [0.38, -0.1], 0.1)
+    array([0.61774787, 0.5       ])
+
+    A NumPy float32 anywhere makes the work float32, and the result a float32;
+    Python numbers do not decide the type (NumPy's rule for them):
+
+    >>> predict(1, 0.38, np.float32(0.1))
+    np.float32(0.61774784)
 
     A score of 0 is a coin flip; one prediction per row of X:
 

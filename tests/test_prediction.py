@@ -11,10 +11,13 @@ import pytest
 from mlmath import (
     cross_entropy,
     cross_entropy_from_logits,
+    error_formula,
     error_gradient,
+    log_sigmoid,
     predict,
     score,
     sigmoid,
+    sigmoid_prime,
     sse,
 )
 
@@ -141,3 +144,23 @@ def test_a_float32_result_is_a_numpy_float32_not_a_python_float(call: Any) -> No
     assert type(got) is np.float32
     assert type(want) is float
     assert abs(float(got) - want) <= 4 * np.spacing(np.float32(abs(want)))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: sigmoid(a(0.5)),
+        lambda a: sigmoid_prime(a(0.5)),
+        lambda a: log_sigmoid(a(0.5)),
+        lambda a: error_formula(a(1.0), 0.5),
+        lambda a: error_formula(1.0, a(0.5)),
+    ],
+)
+def test_a_0d_array_in_gives_a_0d_array_out(call: Any) -> None:
+    # NumPy's own arithmetic turns a 0-d array into a scalar; the library keeps the
+    # promise "an array in gives an array out", with the plain number's value.
+    got, plain = call(np.array), call(float)
+    assert type(got) is np.ndarray
+    assert got.shape == ()
+    assert type(plain) is float
+    assert float(got) == plain
