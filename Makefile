@@ -76,10 +76,11 @@ bench-pages: build
 MUTATE_JOBS ?= 2
 mutate: setup
 	@start=$$(date +%s); \
+	incremental=$$(test -d mutants && echo --partial); \
 	names="$(ONLY)$(if $(SURVIVORS), $$($(BIN)/python mutation/report.py --survivors))$(if $(PUBLIC), $$($(BIN)/python mutation/report.py --public))"; \
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $$names || exit $$?; \
 	$(BIN)/python mutation/report.py --seconds $$(( $$(date +%s) - start )) \
-		$(if $(ONLY)$(SURVIVORS)$(PUBLIC),--partial) $(if $(MUTATE_STRICT),--strict)
+		$(if $(ONLY)$(SURVIVORS)$(PUBLIC),--partial) $$incremental $(if $(MUTATE_STRICT),--strict)
 
 # Re-resolve the lock files after editing requirements/dev.in or package.json.
 lock:
