@@ -241,22 +241,23 @@ def positive_step(value: object, name: str) -> float:
     return step
 
 
-def training_set(
-    X: FloatArray, y: FloatArray, *, labels: bool = True, finite_X: bool = True
-) -> None:
-    """X is a non-empty finite (m, n) matrix and y has one finite entry (or row) per sample.
+def training_set(X: FloatArray, y: FloatArray, *, labels: bool = True) -> None:
+    """X is a non-empty (m, n) matrix and y has one finite entry (or row) per sample.
 
-    With ``labels`` (cross-entropy), y must also lie in [0, 1]. Without ``finite_X`` the
-    caller checks X's entries itself, in the pass that reads X anyway (see _train).
+    With ``labels`` (cross-entropy), y must also lie in [0, 1]. X's entries are left to
+    the caller: training checks them in the pass that reads X anyway (see _train).
     """
-    require_ndim(X, "X", (2,), "a matrix of shape (m, n): one row per sample")
+    design_matrix(X)
     require_nonempty(X, "X")
-    if finite_X:
-        require_finite(X, "X")
     require_samples_match(X, y)
     require_finite(y, "y")
     if labels:
         require_unit_interval(y, "y", "labels")
+
+
+def design_matrix(X: FloatArray) -> None:
+    """X has one row per sample: a matrix, even for one feature."""
+    require_ndim(X, "X", (2,), "a matrix of shape (m, n): one row per sample")
 
 
 def weights_for(W: FloatArray, X: FloatArray, ndims: tuple[int, ...] = (1,)) -> None:

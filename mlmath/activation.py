@@ -188,12 +188,17 @@ def sigmoid(h: npt.ArrayLike) -> FloatResult:
     >>> sigmoid(float("-inf")), sigmoid(float("inf"))
     (0.0, 1.0)
 
-    Carrying the rounding of 1 + e^(−h) matters: at h = −0.2 the plain formula is a
-    digit off in the last place, and σ is not:
+    Carrying the rounding of $1 + e^{-h}$ matters: at h = −0.2 the plain formula is
+    a unit off in the last place, while σ is the float nearest the exact value
+    (mpmath, to 30 digits):
 
-    >>> import math
+    >>> import math, mpmath
     >>> 1 / (1 + math.exp(0.2)), sigmoid(-0.2)
     (0.45016600268752216, 0.4501660026875221)
+    >>> with mpmath.workdps(30):
+    ...     exact = 1 / (1 + mpmath.exp(mpmath.mpf(0.2)))
+    >>> float(exact) == sigmoid(-0.2)
+    True
 
     An array takes the NumPy path, with the bits of the one-number path, entry by
     entry, and an array in gives an array out, even a 0-d one:

@@ -200,15 +200,16 @@ def gradient_descent(
     """
     rate = check.learn_rate(learn_rate)
     count = check.epochs(epochs)
-    # X converted first, so that ragged X gets an error that names it before its shape
-    # sets the starting weights.
+    # X converted and its shape checked first: ragged X gets an error that names it, and
+    # X's shape sets the starting weights.
     X_given = check.as_float("X", X)
-    start = np.zeros(X_given.shape[-1:]) if weights is None else weights
+    check.design_matrix(X_given)
+    start = np.zeros(X_given.shape[1]) if weights is None else weights
     X_array, y_array, W, b_array = check.as_floats(
         ("X", X_given), ("y", y), ("weights", start), ("bias", bias)
     )
     # X is checked for nan and inf in the first pass (its scores), not once per epoch.
-    check.training_set(X_array, y_array, finite_X=False)
+    check.training_set(X_array, y_array)
     check.require_ndim(y_array, "y", (1,), "a vector of shape (m,): one label per sample")
     check.weights_for(W, X_array)
     b = check.scalar(b_array, "bias")

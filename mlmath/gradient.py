@@ -97,8 +97,8 @@ def error_gradient(
     True
 
     A score beyond the largest float still has its gradient: there σ(h) = 1, so
-    the label 0 leaves the residual 1 and ∂E/∂W = x, while the label 1 leaves
-    −σ(−h), which is 0 at that distance:
+    the label 0 leaves the residual 1 and the gradient $x$, while the label 1
+    leaves −σ(−h), which is 0 at that distance:
 
     >>> error_gradient([1e300], 0.0, [[1e10]], [0])
     (array([1.e+10]), 1.0)
@@ -179,7 +179,7 @@ def error_gradient(
     TypeError: y must be a real number or an array of them; got list ['1']
     """
     W_array, b_array, X_array, y_array = check.as_floats(("W", W), ("b", b), ("X", X), ("y", y))
-    check.training_set(X_array, y_array, finite_X=False)
+    check.training_set(X_array, y_array)
     check.require_ndim(y_array, "y", (1,), "a vector of shape (m,): one label per sample")
     check.weights_for(W_array, X_array)
     bias = check.scalar(b_array, "b")
@@ -307,6 +307,7 @@ def delta_rule_step(
     rate = check.learn_rate(learn_rate)
     W_array, X_array, y_array = check.as_floats(("W", W), ("X", X), ("y", y))
     check.training_set(X_array, y_array, labels=False)
+    check.require_finite(X_array, "X")
     check.weights_for(W_array, X_array, ndims=(1, 2))
     expected = X_array.shape[:1] + W_array.shape[1:]
     if y_array.shape != expected:

@@ -178,7 +178,7 @@ def readme_section(score: dict[str, object]) -> str:
         lines += [
             "",
             "No example calls these private helpers, so their mutants are counted under "
-            "*no example* and left out of the score: "
+            "*no example*, which the score counts as not noticed: "
             + ", ".join(f"`{name}`" for name in unreached)
             + ".",
         ]
@@ -213,7 +213,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, help="how long the mutmut run took")
     parser.add_argument("--results", type=Path, default=ROOT / "mutants")
-    parser.add_argument("--partial", action="store_true", help="not every mutant ran (ONLY, SURVIVORS, PUBLIC, or mutants/ kept from a run before)")
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help="not every mutant ran (ONLY, SURVIVORS, PUBLIC, or mutants/ kept from before)",
+    )
     parser.add_argument("--strict", action="store_true", help="fail on an unlisted survivor")
     parser.add_argument("--survivors", action="store_true", help="print survivors' names")
     parser.add_argument("--public", action="store_true", help="print the public functions' globs")
