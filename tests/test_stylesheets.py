@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -70,3 +71,48 @@ def test_each_built_page_links_the_bundle_and_mkdocstrings_css_only_where_used(
         assert (stylesheets.MKDOCSTRINGS in names) == uses_api, page
         with_api += [page] if uses_api else []
     assert [page.parent.name for page in with_api] == ["reference"]
+
+
+def test_parses_as_css_tells_rules_from_what_a_browser_drops() -> None:
+    assert stylesheets.parses_as_css(".a { color: red } @media print { .b { color: blue } }")
+    # What mkdocs-jupyter writes into one <style>: a Python list's repr, not CSS.
+    assert not stylesheets.parses_as_css("['pre { line-height: 125%; }']")
+
+
+def test_purge_keeps_the_rules_the_page_uses_and_leaves_other_blocks_alone() -> None:
+    """A real PurgeCSS run (Node.js and node_modules from `make setup`)."""
+    purge = stylesheets.PurgeCSS(ROOT, store=None)
+    css = (
+        ".used { color: red } .unused { color: blue } "
+        "[data-md-color-scheme=slate] .used { color: white } "
+        ".used { background: var(--kept) } .x { --kept: 1px; --dropped: 2px }"
+    )
+    not_css = "['pre { color: red }']"
+    page = (
+        f"<html><head><style>{css}</style><style>{not_css}</style></head>"
+        '<body><p class="used x">text</p></body></html>'
+    )
+    out = stylesheets.purge_inline_css(page, purge)
+    kept, untouched = re.findall(r"<style>(.*?)</style>", out, re.DOTALL)
+    assert ".used" in kept
+    assert ".unused" not in kept
+    # The dark palette's rules stay: a script sets that attribute after load.
+    assert "[data-md-color-scheme=slate] .used" in kept
+    assert "--kept" in kept
+    assert "--dropped" not in kept
+    assert untouched == not_css
+    assert out.replace(kept, css) == page
+
+
+def test_purged_css_is_kept_under_its_digest_and_a_damaged_file_is_redone(tmp_path: Path) -> None:
+    purge = stylesheets.PurgeCSS(ROOT, store=tmp_path)
+    page, css = '<p class="a">x</p>', [".a { color: red } .b { color: blue }"]
+    first = purge(page, css)
+    (stored,) = tmp_path.glob("*.json")
+    assert json.loads(stored.read_text(encoding="utf-8")) == first
+    stored.write_text("not json", encoding="utf-8")
+    assert purge(page, css) == first
+    assert json.loads(stored.read_text(encoding="utf-8")) == first
+    # Another page is another key.
+    purge('<p class="b">x</p>', css)
+    assert len(list(tmp_path.glob("*.json"))) == 2
