@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from docrun.interactive import Figure, FigureSpecError
+from docrun.interactive import Figure, FigureSpecError, frames_to_files
 from docrun.page import check_page, insert_figures
 from mkdocs.utils.meta import get_data
 
@@ -156,6 +156,52 @@ def test_a_script_end_tag_in_the_text_cannot_close_the_payload() -> None:
     html = figure.html()
     assert html.count("</script>") == 1
     assert frames_of(html, "demo")["sliders"][0]["text"] == ["</script>0", "</script>1"]
+
+
+def demo_figure(values: list[float]) -> str:
+    figure = Figure("demo", caption="c")
+    figure.slider("a", "a", values, default=0, fmt="</script>{:g}")
+    plot = figure.plot("p", x_range=(0, 1), y_range=(-1, 1), x_label="x", y_label="y")
+    plot.line([0.0, 1.0], np.outer(values, [1.0, 1.0]), over=("a",))
+    return figure.html()
+
+
+def test_frames_move_to_a_file_named_by_their_content() -> None:
+    figure = demo_figure([0.0, 1.0])
+    page = f"<p>before</p>{figure}<p>after</p>"
+    out, files = frames_to_files(page)
+    ((name, text),) = files.items()
+    assert re.fullmatch(r"demo\.[0-9a-f]{12}\.json", name)
+    expected = frames_of(page, "demo")
+    del expected["html"]
+    assert json.loads(text) == expected  # "</script>0" read back as written
+    assert "mlfig-frames" not in out
+    # The rest of the page is as it was; the figure names its file.
+    payload = re.search(r'<script type="application/json".*?</script>', page, re.DOTALL)
+    assert payload is not None
+    assert out == page.replace(payload.group(), "").replace(
+        '<figure class="docrun-figure mlfig" id="demo"',
+        f'<figure class="docrun-figure mlfig" id="demo" data-frames="{name}"',
+    )
+    # The same frames give the same name; other frames another one.
+    assert frames_to_files(page)[1] == files
+    assert frames_to_files(demo_figure([0.0, -1.0]))[1].keys() != files.keys()
+    assert frames_to_files("<p>no figure</p>") == ("<p>no figure</p>", {})
+
+
+def test_every_built_figure_names_a_frames_file_beside_its_page(built_site: Path) -> None:
+    found = 0
+    for page in built_site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "mlfig-frames" not in text, page
+        for name in re.findall(
+            r'<figure class="docrun-figure mlfig" id="[^"]+" data-frames="([^"]+)"', text
+        ):
+            data = json.loads((page.parent / name).read_text(encoding="utf-8"))
+            assert data["sliders"], name
+            assert data["parts"], name
+            found += 1
+    assert found >= 3  # the prediction, error and gradient descent pages
 
 
 @pytest.mark.parametrize(

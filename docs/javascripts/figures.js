@@ -1,11 +1,15 @@
 // Interactive figures (docrun/src/docrun/interactive.py). Every frame was computed by mlmath
-// while the site was built and sits in the figure's JSON; this script only picks the frame
-// for the sliders' positions and shows it: it sets attributes and text, and computes nothing.
+// while the site was built and sits in the figure's JSON file, beside the page (named by
+// the figure's data-frames); this script only picks the frame for the sliders' positions
+// and shows it: it sets attributes and text, and computes nothing. The sliders stay hidden
+// until the frames have arrived; without them the figure shows its default frame.
 (() => {
-  const setUp = (figure) => {
+  const setUp = async (figure) => {
     if (figure.dataset.mlfigReady) return;
     figure.dataset.mlfigReady = "true";
-    const data = JSON.parse(figure.querySelector("script.mlfig-frames").textContent);
+    const response = await fetch(new URL(figure.dataset.frames, location.href));
+    if (!response.ok) throw new Error(`${figure.id}: frames ${response.status}`);
+    const data = await response.json();
     const inputs = data.sliders.map((slider) => document.getElementById(slider.id));
     const outputs = data.sliders.map((slider) => document.getElementById(slider.id + "-value"));
     const parts = data.parts.map((part) => ({ ...part, element: document.getElementById(part.id) }));

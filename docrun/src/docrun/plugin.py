@@ -26,7 +26,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from docrun import cache, marks, page_notebooks
+from docrun import cache, interactive, marks, page_notebooks
 from docrun.blocks import markdown_first_line
 from docrun.docstrings import display_path
 from docrun.notebook import absolute_links
@@ -299,6 +299,11 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             self.notebooks[folder / Path(page.file.src_uri).name] = page.canonical_url
         # Figures go in after the search plugin indexed the page: SVG text is not prose.
         output = insert_figures(output, self.figures.pop(page.file.src_uri, {}))
+        output, frames = interactive.frames_to_files(output)
+        folder = Path(config.site_dir) / Path(page.file.dest_path).parent
+        for name, text in frames.items():
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
         output = marks.insert_marks(output, self.equations.pop(page.file.src_uri, []))
         if page.file.src_uri in self.made_notebooks or page.file.src_uri in self.cached_notebooks:
             name = page_notebooks.file_name(page.file.src_uri)
