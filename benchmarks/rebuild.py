@@ -2,8 +2,9 @@
 
 In one run, on a temporary copy of the project (the real tree is never edited):
 
-    no plugins      the pages built without docrun and katex (mkdocs-jupyter, mkdocstrings
-                    and search kept): the peer every ratio is taken against
+    no plugins      the pages built without docrun, katex and our stylesheets hook
+                    (mkdocs-jupyter, mkdocstrings and search kept): the peer every ratio
+                    is taken against
     cold            docrun's cache emptied first: every page runs
     warm            nothing changed since the last build
     one page        a sentence added to one page with examples
@@ -39,6 +40,7 @@ MODULE = "mlmath/activation.py"
 # A line inside _sigmoid_scalar, which sigmoid calls: the edit is a comment before it.
 MODULE_LINE = "    return out if out >= _TINY else math.exp(x)"
 COPIED = [
+    "docrun",  # mkdocs.yml names the stylesheets hook by its path in it
     "docs",
     "mlmath",
     "mutation",
@@ -63,12 +65,20 @@ def copy_project(target: Path) -> None:
 
 
 def without_our_plugins(config: str) -> str:
-    """mkdocs.yml without the docrun and katex plugins (and their options)."""
+    """mkdocs.yml without the docrun and katex plugins (and their options) and without our
+    hooks (docrun's stylesheets hook)."""
     kept: list[str] = []
-    skipping = False
+    section, skipping = "", False
     for line in config.splitlines():
+        top = re.match(r"^([a-z_]+):", line)
+        if top:
+            section, skipping = top.group(1), False
+            if section == "hooks":
+                continue
+        elif section == "hooks" and (line.startswith("  ") or not line.strip()):
+            continue
         item = re.match(r"^  - (docrun|katex)\b", line)
-        if item:
+        if section == "plugins" and item:
             skipping = True
             continue
         if skipping and (line.startswith("      ") or line.startswith("    ")) and line.strip():
