@@ -352,15 +352,20 @@ class PageCache:
         if any(file_digest(path) != digest for path, digest in recorder.files.items()):
             return False
         entry = {"files": recorder.files, "modules": recorder.modules, "payload": payload}
-        self.folder.mkdir(parents=True, exist_ok=True)
-        # Written whole, then renamed: a reader never sees half an entry.
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(entry, out)
-            os.replace(temporary, self._entry_path(key))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_json(self._entry_path(key), entry)
         return True
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` whole, then rename it into place, so that a
+    reader (another build, a build that was stopped) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -26,11 +26,9 @@ import hashlib
 import html
 import importlib.util
 import json
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -377,11 +375,7 @@ class KatexRenderer:
         if self._store is None or len(self._cache) == self._stored:
             return
         answers = [[tex, display, r.html, r.error] for (tex, display), r in self._cache.items()]
-        self._store.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self._store.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(answers, out)
-        os.replace(temporary, self._store)
+        cache.write_json(self._store, answers)
         self._stored = len(self._cache)
 
     def render(self, items: Sequence[tuple[str, bool]]) -> list[Rendered]:

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -39,6 +37,8 @@ import soupsieve
 import tinycss2  # type: ignore[import-untyped]  # no type hints in tinycss2
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString
+
+from docrun import cache
 
 _FONT_PROPERTIES = ("font-family", "font-style", "font-weight")
 _CLASS_SELECTOR = re.compile(r"^[\w.\-\s>*]+$")
@@ -140,11 +140,7 @@ class KatexFonts:
         """Write the fonts found to the store, if there is one and anything new came."""
         if self._store is None or len(self._known) == self._stored:
             return
-        self._store.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self._store.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({key: sorted(files) for key, files in self._known.items()}, out)
-        os.replace(temporary, self._store)
+        cache.write_json(self._store, {key: sorted(files) for key, files in self._known.items()})
         self._stored = len(self._known)
 
     def _add_rule(self, order: int, prelude: str, content: list[Any]) -> None:

@@ -294,13 +294,12 @@ class DocrunPlugin(BasePlugin[DocrunConfig]):  # type: ignore[no-untyped-call]
             self.made_notebooks[page.file.src_uri] = made
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        folder = Path(config.site_dir) / Path(page.file.dest_path).parent
         if page.file.src_uri.endswith(".ipynb") and page.canonical_url:
-            folder = Path(config.site_dir) / Path(page.file.dest_path).parent
             self.notebooks[folder / Path(page.file.src_uri).name] = page.canonical_url
         # Figures go in after the search plugin indexed the page: SVG text is not prose.
         output = insert_figures(output, self.figures.pop(page.file.src_uri, {}))
         output, frames = interactive.frames_to_files(output)
-        folder = Path(config.site_dir) / Path(page.file.dest_path).parent
         for name, text in frames.items():
             folder.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")

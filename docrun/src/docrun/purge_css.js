@@ -3,10 +3,10 @@
 //
 // Reads one JSON object on stdin, {"html": the page without its <style> blocks, "css":
 // [the text of each block], "keep": [regular expressions of selector parts to keep even
-// though the HTML lacks them, as scripts set them later]}, and writes a JSON array with each block purged: a rule is
-// kept when every class, id and tag its selector needs occurs in the page, and so are the
-// custom properties, @font-face and @keyframes rules that the kept rules use (in any of
-// the blocks, so they are purged together).
+// though the HTML lacks them, as scripts set them later]}, and writes a JSON array with
+// each block purged: a rule is kept when every class, id and tag its selector needs occurs
+// in the page, and so are the custom properties, @font-face and @keyframes rules that the
+// kept rules use (in any of the blocks, so they are purged together).
 //
 // Usage: node purge_css.js <path to the purgecss package folder>
 "use strict";

@@ -11,7 +11,7 @@ A notebook page (mkdocs-jupyter) carries JupyterLab's whole stylesheet inline, 5
 the browser parses before it paints; its rules for widgets, editors and menus match
 nothing a static notebook holds. PurgeCSS keeps the rules whose classes, ids and tags
 occur in the page (about 2%): the page looks the same, element for element, which
-tests/browser/test_site.py checks against the stylesheet mkdocs-jupyter wrote. The result
+tests/browser/test_notebook_css.py checks against the stylesheets mkdocs-jupyter wrote. The result
 is kept in ``.cache/docrun/css/`` under the digest of everything it follows from.
 
 mkdocs.yml names this file under ``hooks:``; MkDocs runs hooks after the plugins, so the
@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -145,11 +143,7 @@ class PurgeCSS:
             raise RuntimeError(f"purge_css.js failed:\n{result.stderr}")
         answer = json.loads(result.stdout)
         if kept is not None:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=kept.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(answer, out)
-            os.replace(temporary, kept)
+            cache.write_json(kept, answer)
         return list(answer)
 
 
