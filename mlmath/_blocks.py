@@ -12,15 +12,12 @@ alone, so the result is the same, bit for bit, whatever the number of threads.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from mlmath._validate import FloatArray
 
@@ -96,20 +93,3 @@ def in_threads(run: Callable[[range], None], items: range, threads: int = 0) -> 
         run(shares[0])  # the caller takes the first share
         for done in others:
             done.result()
-
-
-@functools.cache
-def _blas() -> Any:  # a threadpoolctl.ThreadpoolController (the package has no types)
-    # Found once, on first use: the search walks the libraries loaded in the process.
-    return ThreadpoolController()
-
-
-def one_blas_thread() -> contextlib.AbstractContextManager[object]:
-    """A context in which BLAS (NumPy's matrix products) runs on the calling thread only.
-
-    For work that `in_threads` shares out: two BLAS threads per product on top of one
-    thread per core would fight over the cores. The limit is process-wide while it
-    lasts, as BLAS libraries keep a single setting.
-    """
-    limit: contextlib.AbstractContextManager[object] = _blas().limit(limits=1, user_api="blas")
-    return limit

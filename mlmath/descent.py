@@ -86,8 +86,8 @@ def gradient_descent(
 
     E is recorded with the loss of `cross_entropy_from_logits`, which keeps its digits
     even for confident scores, in the same pass over X as the gradient: X is read
-    once per epoch, in blocks of rows that stay in the CPU cache, and is checked for
-    nan and inf through its scores rather than in a pass of its own.
+    once per epoch, row by row in one compiled loop, and is checked for nan and inf
+    through its scores rather than in a pass of its own.
 
     For η ≤ 2/L the descent lemma (see `lipschitz_constant`) says E never rises, in
     exact arithmetic. In floating point E and the step are rounded, so once the run

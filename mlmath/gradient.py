@@ -62,8 +62,8 @@ def error_gradient(
     <!-- check: equals error_gradient([0.0], h, [[1.0]], [y])[1]; rtol 1e-12 -->
 
     whose two terms never cancel for the labels 0 and 1, so each residual is within
-    2 ulp of exact however confident the score. X is read once, in blocks of rows that
-    stay in the CPU cache (each block's scores, residuals and share of the gradient).
+    2 ulp of exact however confident the score. X is read once, row by row in one
+    compiled loop (each row's score, residual and share of the gradient).
 
     Examples
     --------

@@ -335,3 +335,65 @@ def test_one_pass_has_the_same_bits_in_any_number_of_threads(
 
 def _no_overflow(W: np.ndarray, X_b: np.ndarray, b: float) -> np.ndarray:
     raise AssertionError("no score overflows here")
+
+
+def test_every_memory_layout_of_x_gives_the_same_bits() -> None:
+    # The compiled pass reads rows whole: a Fortran-ordered or strided X is copied
+    # block by block into rows that are contiguous, and must give what C order gives.
+    X, y, W, b = problem(5, m=3000, n=7)
+    expected = error_gradient(W, b, X, y)
+    wide = np.zeros((3000, 14))
+    wide[:, ::2] = X
+    for layout in (np.asfortranarray(X), wide[:, ::2], X[::-1][::-1]):
+        dW, db = error_gradient(W, b, layout, y)
+        assert dW.tobytes() == expected[0].tobytes()
+        assert db == expected[1]
+
+
+def test_float32_data_is_computed_in_float64_and_rounded_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Over 500 blocks, so that a float32 running sum would round once per block: the
+    # result must be the exact gradient rounded once to float32 (within 0.5 float32
+    # ulp, plus the float64 work's own error, far below it).
+    from mlmath import _train
+
+    monkeypatch.setattr(_train, "ROW_BLOCK_BYTES", 10 * 3 * 4)
+    X, y, W, b = problem(6, m=5000, n=3)
+    X32, y32, W32 = X.astype(np.float32), y.astype(np.float32), W.astype(np.float32)
+    b = float(np.float32(b))  # b joins the float32 data as a float32
+    dW, db = error_gradient(W32, b, X32, y32)
+    assert dW.dtype == np.float32
+    assert isinstance(db, np.float32)
+    rows, w = X32.astype(float).tolist(), W32.astype(float).tolist()
+    h = [math.fsum([*(x * v for x, v in zip(row, w, strict=True)), b]) for row in rows]
+    r = [exact.sigmoid_minus(float(yi), hi) for yi, hi in zip(y32, h, strict=True)]
+    exact_db = mpmath.fsum(r) / 5000
+    exact_dW = [
+        mpmath.fsum(ri * row[j] for ri, row in zip(r, rows, strict=True)) / 5000 for j in range(3)
+    ]
+    for got, want in zip([*dW, db], [*exact_dW, exact_db], strict=True):
+        half_ulp = 0.5 * float(np.spacing(np.float32(abs(float(want)))))
+        assert abs(float(got) - float(want)) <= half_ulp + 1e-12 * abs(float(want))
+
+
+def test_a_score_that_overflows_mid_block_is_counted_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Row 13 of a block of 20 has the exact score 1e308, but x·W adds two of them
+    # first and overflows: the block is done again from its rescaled scores, and the
+    # twelve rows before it must not be counted twice.
+    from mlmath import _train
+
+    monkeypatch.setattr(_train, "ROW_BLOCK_BYTES", 20 * 3 * 8)
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(60, 3))
+    X[33] = [1e308, 1e308, -1e308]
+    y = rng.uniform(0, 1, 60)
+    W, b = np.ones(3), 0.0
+    dW, db = error_gradient(W, b, X, y)
+    h = [float(mpmath.fsum(mpmath.mpf(x) for x in row.tolist())) for row in X]  # W = 1
+    r = np.array([float(exact.sigmoid_minus(yi, hi)) for yi, hi in zip(y, h, strict=True)])
+    assert db == pytest.approx(math.fsum(r.tolist()) / 60, rel=1e-14)
+    expected = [math.fsum((r * X[:, j] / 60).tolist()) for j in range(3)]
+    assert dW == pytest.approx(expected, rel=1e-14)
