@@ -1,4 +1,5 @@
-"""The compiled loops of training (Numba): one pass over the rows of X.
+"""The compiled loops of mlmath (Numba): the steps of σ after NumPy's exp, and one
+pass over the rows of X in training.
 
 `mlmath._train.one_pass` cuts X into blocks of rows and shares them among threads;
 `block_pass` takes one block, row by row: the score h = x·W + b, the residual
@@ -20,6 +21,24 @@ import numpy as np
 # after mlmath changes. Division by zero cannot occur in them (every divisor is 1 + e
 # with e ≥ 0), so NumPy's error model spares the check Python's would make.
 _compiled = numba.njit(nogil=True, cache=True, error_model="numpy")
+
+
+@_compiled
+def sigmoid_from_exp(E: Any, out: Any) -> None:
+    """out = σ(x) from E = e^(−x), entry by entry (E and out may be one array).
+
+    σ = 1/s with s = 1 + E. Where E > 1 (x < 0) rounding s costs up to 2.3 ulp, so its
+    rounding error err is carried (Fast2Sum with a = max(E, 1): err = 1 − ((a + 1) − a)
+    is exact for E ≥ 1, and exactly 0 for E ≤ 1) and σ = 1/(s + err) ≈ r − r·(r·err)
+    with r = 1/s. For E ≤ 1 that is r itself, bit for bit: no branch is needed.
+    `mlmath.activation._sigmoid_scalar` takes the same steps.
+    """
+    for i in range(E.size):
+        e = E[i]
+        a = max(e, 1.0)
+        err = 1.0 - ((a + 1.0) - a)
+        r = 1.0 / (e + 1.0)
+        out[i] = r - r * (r * err)
 
 
 @_compiled
