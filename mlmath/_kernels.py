@@ -114,16 +114,26 @@ def add_multiple(part: Any, r: float, row: Any) -> None:
 
 @_compiled
 def block_pass(
-    X_b: Any, W: Any, b: float, y_b: Any, h_b: Any, m: int, gradient: bool, error: bool, g: Any
+    X_b: Any,
+    W: Any,
+    b: float,
+    y_b: Any,
+    h_b: Any,
+    m: int,
+    gradient: bool,
+    error: bool,
+    g: Any,
+    part: Any,
 ) -> tuple[int, float, float, float, float]:
     """One block of rows: g += Σ r x / m, and (status, Σ r / m, Σ ℓ, Σ ℓ/m, max ℓ).
 
     The scores are X_b W + b, or h_b where it is not empty (scores recomputed after an
     overflow). status is the first row whose score is not finite (g is then left as it
-    was), or −1. Σ ℓ/m is there for when Σ ℓ overflows (see `mlmath._train._mean_in_order`).
+    was), or −1. Σ ℓ/m is there for when Σ ℓ overflows (see
+    `mlmath._train._mean_in_order`). part is scratch space, float64 of W's size.
     """
     rows, n = X_b.shape
-    part = np.zeros(n)  # the block's share of g, added to g only once it is whole
+    part[:] = 0.0  # the block's share of g, added to g only once it is whole
     bias = loss = loss_over_m = 0.0
     bias_err = loss_err = over_m_err = 0.0  # the rounding errors of the three sums
     largest = -np.inf

@@ -177,6 +177,7 @@ def one_pass(
     no_scores = np.empty(0)
 
     def run(which: range) -> None:
+        part = np.empty(W.shape)  # the kernel's scratch space, one per thread
         for k in which:
             for i in runs[k]:
                 # The kernel reads rows whole: a row of a Fortran-ordered or strided X
@@ -184,13 +185,13 @@ def one_pass(
                 X_b = np.ascontiguousarray(X[blocks[i]])
                 y_b = y[blocks[i]]
                 status, *sums = _kernels.block_pass(
-                    X_b, W, b, y_b, no_scores, m, gradient, error, shares[k]
+                    X_b, W, b, y_b, no_scores, m, gradient, error, shares[k], part
                 )
                 if status >= 0:
                     _name_nonfinite_entry(X_b, blocks[i].start)
                     h = np.ascontiguousarray(on_overflow(W, X_b, b), np.float64)
                     status, *sums = _kernels.block_pass(
-                        X_b, W, b, y_b, h, m, gradient, error, shares[k]
+                        X_b, W, b, y_b, h, m, gradient, error, shares[k], part
                     )
                 bias_parts[i] = sums[0]
                 if error:
