@@ -113,6 +113,31 @@ def add_multiple(part: Any, r: float, row: Any) -> None:
 
 
 @_compiled
+def add_deep_tail(part: Any, h: float, m: int, row: Any) -> None:
+    """part += r·x/m where r = ∓e^(−|h|) is below the normal floats: |h| > 700 and the
+    label is the one the score points to (y = 1 for h > 0, y = 0 for h < 0).
+
+    There r is subnormal or 0 and keeps few or no digits, yet r·x can be a normal
+    number (x = 1e300 at h = 745.1 gives r·x ≈ 2.6e−24; r·x stays normal up to
+    |h| ≈ 1418). So r is carried as a·a·2^(−2k) with a = e^(−|h|/2)·2^k in [1/2, 1]
+    (k = ⌊|h|/(2 ln 2)⌋, so a is normal), and the powers of two, exact factors while
+    the result is normal, come back only at the end: the product keeps the precision
+    the result itself can hold. Compiled without reassociation, which could apply a
+    power of two early and lose the digits this function exists to keep.
+    """
+    if not abs(h) <= 1500.0:  # |r·x/m| < e^(−1500)·1.8e308 ≈ 2e−343: it rounds to 0
+        return
+    k = min(int(abs(h) * 0.7213475204444817), 1022)  # 1/(2 ln 2)
+    down = 2.0**-k
+    a = math.exp(-0.5 * abs(h)) / down
+    scaled = a * a / m  # |r|/m times 2^(2k), to about 2 ulp
+    if h > 0.0:
+        scaled = -scaled
+    for j in range(row.size):
+        part[j] += ((scaled * float(row[j])) * down) * down
+
+
+@_compiled
 def block_pass(
     X_b: Any,
     W: Any,
@@ -156,8 +181,11 @@ def block_pass(
             r = residual(h, y)
             bias, err = two_sum(bias, r)  # |r| ≤ 1: finite, divided by m once below
             bias_err += err
-            r /= m  # |r| ≤ 1, so Σ |x r| / m ≤ max |x|: the exact value is finite
-            add_multiple(part, r, X_b[i])
+            if abs(h) > 700.0 and y == (0.0 if h < 0.0 else 1.0):
+                add_deep_tail(part, h, m, X_b[i])
+            else:
+                r /= m  # |r| ≤ 1, so Σ |x r| / m ≤ max |x|: the exact value is finite
+                add_multiple(part, r, X_b[i])
     for j in range(n):
         g[j] += part[j]
     return (

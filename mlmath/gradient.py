@@ -62,8 +62,13 @@ def error_gradient(
     <!-- check: equals error_gradient([0.0], h, [[1.0]], [y])[1]; rtol 1e-12 -->
 
     whose two terms never cancel for the labels 0 and 1, so each residual is within
-    2 ulp of exact however confident the score. X is read once, row by row in one
-    compiled loop (each row's score, residual and share of the gradient).
+    2 ulp of exact however confident the score. Beyond |h| ≈ 708 the residual for the
+    label the score points to, ∓e^{−|h|}, is below the normal floats and keeps few
+    digits or none, while its product with a large x need not be small (at h = 745.1
+    and x = 10^300 it is −2.55e−24): there the residual is carried scaled by a power
+    of two, so that each share r·x/m of the gradient keeps its digits. X is read once,
+    row by row in one compiled loop (each row's score, residual and share of the
+    gradient).
 
     Examples
     --------

@@ -397,3 +397,19 @@ def test_a_score_that_overflows_mid_block_is_counted_once(
     assert db == pytest.approx(math.fsum(r.tolist()) / 60, rel=1e-14)
     expected = [math.fsum((r * X[:, j] / 60).tolist()) for j in range(3)]
     assert dW == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("h", [705.0, 745.1, 1000.0, 1200.0, 1400.0])
+@pytest.mark.parametrize("x", [1e300, -1e300])
+def test_a_subnormal_residual_times_a_huge_x_keeps_its_digits(h: float, x: float) -> None:
+    # r = σ(h) − 1 = −e^(−h) is subnormal (or 0) here, yet r·x is a normal number:
+    # the residual must not be rounded to the few digits a subnormal holds (it gave
+    # −4.9e−24 for −2.55e−24 at h = 745.1, x = 1e300). Both labels, by symmetry.
+    for y, target in ((1.0, h), (0.0, -h)):
+        W = target / x
+        dW, _ = error_gradient([W], 0.0, [[x]], [y])
+        h_used = W * x  # the score the pass computes, rounded once
+        want = exact.sigmoid_minus(y, h_used) * mpmath.mpf(x)
+        assert abs(mpmath.mpf(float(dW[0])) - want) <= 1e-15 * abs(want), (y, h_used)
+        fit = gradient_descent([[x]], [y], learn_rate=1.0, epochs=1, weights=[W], bias=0.0)
+        assert fit.weights[0] == W - dW[0]  # the same pass in training
