@@ -235,6 +235,11 @@ def delta_rule_step(
     <!-- check: defines @1; defines @2; rtol 1e-13;
       equals delta_rule_step(W, X, y, learn_rate=eta)[i, j] -->
 
+    Beyond |h| ≈ 708 the slope σ′(h) ≈ e^{−|h|} is below the normal floats and keeps
+    few digits or none, while δ·x need not be small (a large target or a large x).
+    There δ is carried as a mantissa and a power of two, applied once to each term
+    δ·x, so that the step keeps its digits wherever it is a normal number.
+
     Examples
     --------
     One data point with x = (1, 2), target 1, W = 0: ŷ = 0.5, δ = 0.5 · 0.25:
@@ -247,6 +252,12 @@ def delta_rule_step(
 
     >>> delta_rule_step([0.0], [[1.0]], [2.0], learn_rate=1.0)
     array([0.375])
+
+    Far out, a slope below the normal floats times a large target: exact to 16
+    digits, −1.9028129449300704e−21 (σ′(−745.1) alone is a subnormal, 4.9e−324):
+
+    >>> delta_rule_step([1.0], [[-745.1]], [1e300], learn_rate=1.0)
+    array([-1.90281294e-21])
 
     The step follows the negative gradient of the SSE:
 
@@ -321,14 +332,55 @@ def delta_rule_step(
             f"unit of W); got shape {y_array.shape}"
         )
     h = _checked_score(W_array, X_array, np.zeros((), W_array.dtype))
-    delta = _target_gap(y_array, h) * sigmoid_prime(h)
-    return product(
+    gap = _target_gap(y_array, h)
+    deep = np.abs(h) > _DEEP
+    delta = np.where(deep, 0.0, gap * sigmoid_prime(h))
+    step = product(
         X_array.T,
         delta,
         rate,
         "X, y and learn_rate give a step η Σ δ x whose terms exceed the largest float "
         "and cancel, so its size and sign are beyond float64: scale them down",
     )
+    if deep.any():
+        with np.errstate(over="ignore"):  # ±inf where the exact step is beyond floats
+            step = step + rate * _deep_shares(X_array, gap, h, deep).astype(step.dtype)
+    return step
+
+
+# Beyond |h| = 700, σ′(h) = e^(−|h|)/(1 + e^(−|h|))² is e^(−|h|) to the last bit and
+# falls below the normal floats (from |h| ≈ 708), where it keeps few digits or none;
+# yet δ·x = (y − ŷ)·σ′(h)·x can be a normal number (a large target or a large x).
+_DEEP = 700.0
+
+
+def _deep_shares(
+    X: FloatArray, gap: FloatArray, h: FloatArray, deep: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """Σ_μ δ x over the data points and outputs marked ``deep``, without rounding δ
+    to the few digits of a subnormal: e^(−|h|) = a²·2^(−2k) with a = e^(−|h|/2)·2^k
+    normal (k = ⌊|h|/(2 ln 2)⌋, at most 1022), so δ = gap·a²·2^(−2k); δ and x are
+    split into mantissa and exponent (frexp), and each term δ x is their mantissas'
+    product with the exponents' sum applied once: one rounding, and ±inf only where
+    the exact term is beyond the largest float."""
+    outputs = h.reshape(h.shape[0], -1)
+    k = np.minimum(np.abs(outputs) / (2 * np.log(2)), 1022).astype(int)
+    with np.errstate(under="ignore"):  # e^(−|h|/2) is 0 beyond |h| = 1490: so is δ x
+        a = np.ldexp(np.exp(-0.5 * np.abs(outputs)), k)
+    gaps = np.where(deep.reshape(outputs.shape), gap.reshape(outputs.shape), 0.0)
+    mantissa, exponent = np.frexp(gaps * a * a)  # |gap·a²| ≤ |gap|: finite
+    exponent -= 2 * k
+    shares = np.zeros((X.shape[1], outputs.shape[1]))
+    for o in range(outputs.shape[1]):
+        rows = np.flatnonzero(mantissa[:, o])
+        for start in range(0, rows.size, 4096):  # at most 4096 rows of X at a time
+            part = rows[start : start + 4096]
+            x_mantissa, x_exponent = np.frexp(X[part])
+            terms = np.ldexp(
+                mantissa[part, o, None] * x_mantissa, exponent[part, o, None] + x_exponent
+            )
+            shares[:, o] += terms.sum(axis=0)
+    return shares.reshape((X.shape[1], *h.shape[1:]))
 
 
 def _target_gap(y: FloatArray, h: FloatArray) -> FloatArray:

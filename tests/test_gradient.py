@@ -413,3 +413,26 @@ def test_a_subnormal_residual_times_a_huge_x_keeps_its_digits(h: float, x: float
         assert abs(mpmath.mpf(float(dW[0])) - want) <= 1e-15 * abs(want), (y, h_used)
         fit = gradient_descent([[x]], [y], learn_rate=1.0, epochs=1, weights=[W], bias=0.0)
         assert fit.weights[0] == W - dW[0]  # the same pass in training
+
+
+@pytest.mark.parametrize("h", [705.0, 745.1, 1000.0, 1400.0])
+@pytest.mark.parametrize(("x", "y"), [(1e300, 1.0), (-1e300, 0.0), (1.0, 1e300), (1e205, 1e300)])
+def test_delta_rule_keeps_a_subnormal_slope_times_a_large_factor(
+    h: float, x: float, y: float
+) -> None:
+    # σ′(h) ≈ e^(−|h|) is subnormal (or 0) here, yet δ·x = (y − ŷ)σ′(h)·x is a normal
+    # number when the target or x is large: the step gave −3.68e−21 for −1.90e−21 at
+    # h = −745.1, y = 1e300. Both signs of h, and two outputs of one W at once.
+    for target in (h, -h):
+        W = target / x
+        got = delta_rule_step([[W, W]], [[x]], [[y, y]], learn_rate=1.0)
+        h_used = mpmath.mpf(W * x)
+        e = mpmath.exp(-abs(h_used))
+        # y − σ(h) as yσ(−h) − (1 − y)σ(h), which does not cancel at these digits
+        gap = y * exact.sigmoid(-h_used) - (1 - y) * exact.sigmoid(h_used)
+        want = gap * e / (1 + e) ** 2 * x
+        # within 1e-15 where the step is a normal float; where it is subnormal, within
+        # the subnormals' absolute rounding (two steps of 2^-1074)
+        allowed = max(1e-15 * abs(want), mpmath.mpf(2) ** -1073)
+        for value in got[0]:
+            assert abs(mpmath.mpf(float(value)) - want) <= allowed, (target, x, y)
