@@ -24,8 +24,9 @@ _compiled = numba.njit(nogil=True, cache=True, error_model="numpy")
 
 
 @_compiled
-def sigmoid_from_exp(E: Any, out: Any) -> None:
-    """out = σ(x) from E = e^(−x), entry by entry (E and out may be one array).
+def sigmoid_from_exp(E: Any, out: Any) -> int:
+    """out = σ(x) from E = e^(−x), entry by entry (E and out may be one array); returns
+    how many entries fell below the smallest normal float, or are nan.
 
     σ = 1/s with s = 1 + E. Where E > 1 (x < 0) rounding s costs up to 2.3 ulp, so its
     rounding error err is carried (Fast2Sum with a = max(E, 1): err = 1 − ((a + 1) − a)
@@ -33,12 +34,16 @@ def sigmoid_from_exp(E: Any, out: Any) -> None:
     with r = 1/s. For E ≤ 1 that is r itself, bit for bit: no branch is needed.
     `mlmath.activation._sigmoid_scalar` takes the same steps.
     """
+    low = 0
     for i in range(E.size):
         e = E[i]
         a = max(e, 1.0)
         err = 1.0 - ((a + 1.0) - a)
         r = 1.0 / (e + 1.0)
-        out[i] = r - r * (r * err)
+        s = r - r * (r * err)
+        out[i] = s
+        low += not s >= 2.2250738585072014e-308
+    return low
 
 
 @_compiled

@@ -40,12 +40,12 @@ def _sigmoid_block(
 
     E = np.negative(x, out=out)
     np.exp(E, out=E)
-    _kernels.sigmoid_from_exp(E, out)
+    low = _kernels.sigmoid_from_exp(E, out)
     # The rare tail, fixed while the block is still in cache: where the result fell
     # below the smallest normal number (or is nan, from inf − inf), x is deep in the
     # negative tail, where 1 + e^x rounds to 1 and σ(x) = e^x. Decided entry by entry,
     # so an entry's result never depends on its neighbours (nor on the scalar path).
-    if not out.min() >= _TINY:
+    if low:
         tail = np.flatnonzero(~(out >= _TINY))
         out[tail] = np.exp(x[tail])
 
