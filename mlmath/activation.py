@@ -26,9 +26,7 @@ _TINY = np.finfo(np.float64).tiny  # the smallest normal float64
 _INT_LIMIT = 2**1023  # ints below this convert to float without overflow
 
 
-def _sigmoid_block(
-    x: FloatArray, out: FloatArray, _: FloatArray, __: FloatArray, ___: FloatArray
-) -> None:
+def _sigmoid_block(x: FloatArray, out: FloatArray, _: FloatArray, __: FloatArray) -> None:
     # σ = 1/s with s = 1 + E, E = e^(−x). For x < 0 (E > 1) rounding s costs up to
     # 2.3 ulp, so there we carry its rounding error (see `_kernels.sigmoid_from_exp`).
     # For x ≥ 0 the plain 1/(1 + E) is already within 1.5 ulp and is kept bit for bit.
@@ -70,9 +68,7 @@ def _sigmoid_scalar(x: float) -> float:
     return out if out >= _TINY else math.exp(x)
 
 
-def _sigmoid32_block(
-    x: FloatArray, out: FloatArray, s: FloatArray, _: FloatArray, __: FloatArray
-) -> None:
+def _sigmoid32_block(x: FloatArray, out: FloatArray, s: FloatArray, _: FloatArray) -> None:
     # The plain 1/(1 + e^(−x)) in float64, rounded once to float32: its float64 error
     # (≤ 2.3 ulp, a 2^−29 part of a float32 ulp) vanishes in that rounding, so σ comes
     # out within 0.5 ulp. float64's range also removes the tail: e^(−x) overflows only
@@ -92,9 +88,7 @@ def _sigmoid(x: FloatArray) -> FloatArray:
         return blockwise(_sigmoid_block, x)
 
 
-def _sigmoid_prime_block(
-    x: FloatArray, out: FloatArray, e: FloatArray, s: FloatArray, _: FloatArray
-) -> None:
+def _sigmoid_prime_block(x: FloatArray, out: FloatArray, e: FloatArray, s: FloatArray) -> None:
     # σ′(x) = e/(1 + e)² with e = e^(−|x|) ≤ 1: no overflow, no cancellation.
     np.copysign(x, _MINUS_ONE, out=e)  # −|x| in one pass
     np.exp(e, out=e)
@@ -111,9 +105,7 @@ def _softplus_of_neg_abs(x: FloatArray, out: FloatArray) -> None:
     np.log1p(out, out=out)
 
 
-def _log_sigmoid_block(
-    x: FloatArray, out: FloatArray, t: FloatArray, low: FloatArray, _: FloatArray
-) -> None:
+def _log_sigmoid_block(x: FloatArray, out: FloatArray, t: FloatArray, low: FloatArray) -> None:
     # log σ(x) = min(x, 0) − log(1 + e^(−|x|))
     _softplus_of_neg_abs(x, t)
     np.minimum(x, _ZERO, out=low)
