@@ -60,7 +60,7 @@ class Losses:
     per block, with e = e^(−|h|) and p = 1 where h ≥ 0 (else 0): (p − y)·h ≥ 0 for every
     y in [0, 1], and is (1 − y)·max(h, 0) + y·max(−h, 0) of the module's formula.
 
-    `_kernels.loss` is the same formula in the compiled pass over X. Here, over a vector of
+    `_kernels.sample_loss` is the same formula in the compiled pass over X. Here, over a vector of
     scores, NumPy's exp and log1p run several values per instruction (in float32 on
     the CPUs we know), which a scalar loop calling the C library's cannot match.
     """
