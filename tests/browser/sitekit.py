@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,15 +51,8 @@ COMPRESSIBLE = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".ipynb
 
 
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site's files quietly, with sitemap.xml moved to the address served at.
+    """Serves the site's files quietly, text gzip-compressed when asked to."""
 
-    Material's instant navigation only intercepts links that sitemap.xml lists, and it
-    compares them port included; the sitemap names site_url (where the site is deployed),
-    so a site served on any other port would silently fall back to full page loads. The
-    server stands in for the deployment, so its sitemap names the server.
-    """
-
-    base_url = ""
     compress_text = False
 
     def do_GET(self) -> None:
@@ -72,20 +64,13 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
             return
         accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
         compress = self.compress_text and accepts_gzip and file.suffix in COMPRESSIBLE
-        is_sitemap = self.path.split("?")[0] == "/sitemap.xml"
-        if not file.is_file() or not (compress or is_sitemap):
+        if not file.is_file() or not compress:
             super().do_GET()
             return
-        body = file.read_bytes()
-        if is_sitemap:
-            text = body.decode("utf-8")
-            home = re.search(r"<loc>\s*(\S+?)\s*</loc>", text)  # the first entry is home
-            body = (text.replace(home.group(1), self.base_url) if home else text).encode()
+        body = gzip.compress(file.read_bytes(), compresslevel=6)
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(str(file)))
-        if compress:
-            body = gzip.compress(body, compresslevel=6)
-            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -123,12 +108,11 @@ def serve(site_dir: Path, *, compress_text: bool = False) -> Iterator[str]:
         ("127.0.0.1", 0), functools.partial(Handler, directory=str(site_dir))
     )
     server.daemon_threads = True
-    Handler.base_url = f"http://127.0.0.1:{server.server_address[1]}/"
     Handler.compress_text = compress_text
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:
-        yield Handler.base_url
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()

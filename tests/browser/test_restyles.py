@@ -8,13 +8,19 @@ colour is a custom property set there). Material's bundle did both on every load
 rewriting <body>'s attributes. overrides/main.html sets the classes in <head>, before any
 element exists, and javascripts/palette.js writes the palette only when it changes.
 
-These tests read the invalidations Chromium schedules (its invalidation tracking trace),
-not timings: which element a script changed, and how.
+A script that sets the href of a stylesheet's <link>, even to the same address written out
+in full, makes Chromium parse the sheet again and restyle every element. Material's
+instant navigation did that on every load (it resolves every relative link), so the site
+does without it (mkdocs.yml).
+
+These tests read Chromium's own trace of a cold load (its invalidation tracking), not
+timings: which element a script changed and how, and how often each stylesheet was parsed.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -30,14 +36,11 @@ TRACE_CATEGORIES = ",".join(
 )
 
 
-def root_invalidations(
+def load_trace(
     browser: Any, url: str, color_scheme: str, *, after_load: str = ""
-) -> list[dict[str, str]]:
-    """Style invalidations a script scheduled on <html> or <body> during a cold load.
-
-    Each is {node, what, script}: what changed (a class, an attribute) and the script and
-    function that changed it. after_load is JavaScript run in the page once it has loaded.
-    """
+) -> list[dict[str, Any]]:
+    """Chromium's trace events of a cold load of url; after_load is JavaScript run in the
+    page once it has loaded."""
     context = browser.new_context(color_scheme=color_scheme)
     context.set_default_timeout(10_000)
     events: list[dict[str, Any]] = []
@@ -50,15 +53,25 @@ def root_invalidations(
         cdp.on("Tracing.tracingComplete", lambda e: done.append(True))
         cdp.send("Tracing.start", {"categories": TRACE_CATEGORIES, "transferMode": "ReportEvents"})
         page.goto(url, wait_until="networkidle")
-        # The bundle's components subscribe to the first animation frames: let them run.
-        page.evaluate("new Promise((r) => requestAnimationFrame(() => setTimeout(r, 500)))")
         if after_load:
             page.add_script_tag(content=after_load)
+        # The bundle's components subscribe to the first animation frames, and a sheet is
+        # fetched again before it is parsed again: let them run.
+        page.evaluate("new Promise((r) => requestAnimationFrame(() => setTimeout(r, 500)))")
         cdp.send("Tracing.end")
         while not done:
             page.wait_for_timeout(50)
     finally:
         context.close()
+    return events
+
+
+def root_invalidations(events: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Style invalidations a script scheduled on <html> or <body>.
+
+    Each is {node, what, script}: what changed (a class, an attribute) and the script and
+    function that changed it.
+    """
     found = []
     for event in events:
         if event["name"] != "ScheduleStyleInvalidationTracking":
@@ -75,12 +88,33 @@ def root_invalidations(
     return found
 
 
-def test_the_trace_sees_a_script_change_the_root(browser: Any, site: Site) -> None:
+def sheets_parsed(events: list[dict[str, Any]]) -> Counter[str]:
+    """How many times each stylesheet was parsed, by file name."""
+    return Counter(
+        event["args"]["data"]["styleSheetUrl"].rsplit("/", 1)[-1]
+        for event in events
+        if event["name"] == "ParseAuthorStyleSheet"
+    )
+
+
+def test_the_trace_sees_a_script_change_the_root_or_reload_a_sheet(
+    browser: Any, site: Site
+) -> None:
     """Not a vacuous pass: a class set on <html> by a script once the page has loaded is
-    seen, with the class."""
-    late = "function setLate() { document.documentElement.classList.add('late') } setLate()"
-    changes = root_invalidations(browser, site.url("prediction/"), "light", after_load=late)
-    assert {"node": "HTML", "what": "class", "script": ":setLate"} in changes
+    seen, with the class, and so is a stylesheet's href set to its own address in full
+    (what Material's instant navigation does): that sheet is parsed a second time."""
+    late = """
+      function setLate() { document.documentElement.classList.add('late') }
+      function resolveSheet() {
+        const link = document.querySelector('link[rel=stylesheet]');
+        link.href = link.href;
+      }
+      setLate(); resolveSheet()"""
+    events = load_trace(browser, site.url("prediction/"), "light", after_load=late)
+    assert {"node": "HTML", "what": "class", "script": ":setLate"} in root_invalidations(events)
+    reparsed = [name for name, times in sheets_parsed(events).items() if times > 1]
+    assert len(reparsed) == 1, sheets_parsed(events)
+    assert reparsed[0].startswith("main."), reparsed  # the first one, Material's
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
@@ -89,10 +123,14 @@ def test_no_script_restyles_the_whole_page_while_it_loads(
 ) -> None:
     """No script changes a class or attribute of <html> or <body> during a first visit:
     in the light palette (the page's own), and in the dark one, where only palette.js
-    switches to the scheme the reader's system prefers."""
-    found = {}
+    switches to the scheme the reader's system prefers. Each stylesheet is parsed once."""
+    found: dict[str, Any] = {}
     for path in ["", "prediction/", "reference/"]:
-        changes = root_invalidations(browser, site.url(path), color_scheme)
+        events = load_trace(browser, site.url(path), color_scheme)
+        reparsed = [name for name, times in sheets_parsed(events).items() if times > 1]
+        if reparsed:
+            found[f"{path or '(home)'}: stylesheets parsed again"] = reparsed
+        changes = root_invalidations(events)
         if color_scheme == "dark":
             # The one switch to the reader's scheme (transitions off while it happens).
             allowed = {"data-md-color-scheme", "data-md-color-switching"}

@@ -3,8 +3,8 @@
 Every page is visited once in the light palette and once in the dark one; each visit
 records what the checks below need (console errors, every request, the text, the math,
 the figures, the links and ids, axe-core's findings). The checks then report every page
-that fails, not just the first. The site-wide behaviours (palette, search, instant
-navigation, the notebook page) get a fresh browser context each.
+that fails, not just the first. The site-wide behaviours (palette, search, following a
+link to another page, the notebook page) get a fresh browser context each.
 """
 
 from __future__ import annotations
@@ -426,7 +426,7 @@ def test_search_lands_on_the_right_page(site: Site, page: Any, query: str, part:
     assert landed == urlsplit(site.url(expected)).path, f"{query!r} ranks the pages {ranking}"
 
 
-def test_instant_navigation_renders_the_new_page_s_math(site: Site, page: Any) -> None:
+def test_following_a_link_renders_the_new_page_s_math(site: Site, page: Any) -> None:
     page.goto(site.url(""))
     instant = "navigation.instant" in page.evaluate(
         "JSON.parse(document.getElementById('__config').textContent).features"
