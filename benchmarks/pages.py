@@ -42,6 +42,7 @@ reference); Lighthouse performance >= 95, accessibility, best practices and SEO 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import socket
@@ -172,6 +173,7 @@ def measure(browser: Any, base_url: str, path: str) -> Row:
     return row
 
 
+@functools.cache  # one Node process per benchmark, not per Lighthouse run
 def launcher_features_off() -> str:
     """The features Lighthouse's launcher turns off, less RenderDocument (see above).
 
