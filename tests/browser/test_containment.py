@@ -1,0 +1,178 @@
+"""Blocks the browser skips off screen (content-visibility: auto, stylesheets/layout.css)
+look exactly as they would without it.
+
+content-visibility: auto turns on layout and paint containment even when a block is shown:
+a child's margin no longer collapses through the block's edge (the block grows), and
+what a child draws outside the block is cut off (paint containment clips at the block's
+padding box, plus its overflow-clip-margin). So every page is laid out with and without
+the rule, in a viewport as tall as the page (every block near the viewport, none
+skipped), at a phone's width and a desktop's: every element of the content must have the
+same box; and with every focus ring drawn, the page must show the same pixels with the
+blocks' clip as without it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from sitekit import Site
+from test_site import Visit, page_with, watch  # type: ignore[import-not-found]
+
+WIDTHS = [412, 1280]
+# Material's code navigation (.md-code__nav) is placed by a script as the block scrolls.
+BOXES_JS = """() => [...document.querySelectorAll(".md-content *")]
+  .filter((el) => !el.closest(".md-code__nav"))
+  .map((el) => {
+    const box = el.getBoundingClientRect();
+    const where = `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}"`;
+    return [where, box.x + scrollX, box.y + scrollY, box.width, box.height];
+  })"""
+CONTAINED_JS = """() => [...document.querySelectorAll(".md-content *")]
+  .filter((el) => getComputedStyle(el).contentVisibility === "auto").length"""
+# Every focus ring drawn at once, as Chromium draws one (outline: auto) with Material's
+# offset and colour for a focused element (its .focus-visible rules).
+FOCUS_RINGS_JS = """() => {
+  const focusable = "a[href], summary, button, input, select, textarea, [tabindex]";
+  document.querySelectorAll(`.md-content :is(${focusable})`)
+    .forEach((el) => el.classList.add("focus-visible"));
+  const style = document.createElement("style");
+  style.textContent = ".md-content .focus-visible { outline: auto 1px; }";
+  document.head.append(style);
+}"""
+# The rule off: no element skipped or contained.
+WITHOUT = "* { content-visibility: visible !important; }"
+# The rule with nothing clipped. Compared with the page without the rule, a block under it
+# may paint its text a pixel up or down (it is painted from a whole pixel); compared with
+# itself unclipped, only what its clip cuts off differs.
+# (Only the blocks: an inline SVG, such as KaTeX's tall delimiters, clips at its own
+# overflow-clip-margin too.)
+UNCLIP_JS = """() => document.querySelectorAll(".md-content *").forEach((el) => {
+  if (getComputedStyle(el).contentVisibility === "auto") el.style.setProperty("overflow-clip-margin", "100vw", "important");
+})"""
+FRAMES = "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def lay_out_everything(page: Any, width: int) -> None:
+    """A viewport as tall as the page, so that no block is skipped (the page's height
+    changes as skipped blocks take their real size: repeat until it holds)."""
+    for _ in range(10):
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": width, "height": height})
+        page.evaluate(FRAMES)
+        if page.evaluate("document.documentElement.scrollHeight") == height:
+            return
+    raise AssertionError(f"{page.url}: the page's height does not settle")
+
+
+def moved(before: list[list[Any]], after: list[list[Any]]) -> list[str]:
+    assert [box[0] for box in before] == [box[0] for box in after]
+    return [
+        f"{a[0]}: {a[1:]} -> {b[1:]}"
+        for a, b in zip(before, after, strict=True)
+        if max(abs(p - q) for p, q in zip(a[1:], b[1:], strict=True)) > 0.1
+    ]
+
+
+# Where two screenshots (base64 PNG) differ, decoded by the browser.
+PIXELS_DIFFER_JS = """async ([before, after]) => {
+  const decode = async (png) => createImageBitmap(await (await fetch(`data:image/png;base64,${png}`)).blob());
+  const [a, b] = await Promise.all([decode(before), decode(after)]);
+  if (a.width !== b.width || a.height !== b.height) return `size ${a.width}x${a.height} -> ${b.width}x${b.height}`;
+  const [w, h] = [a.width, a.height];
+  const data = (bitmap) => {
+    const context = new OffscreenCanvas(w, h).getContext("2d");
+    context.drawImage(bitmap, 0, 0);
+    return context.getImageData(0, 0, w, h).data;
+  };
+  const [p, q] = [data(a), data(b)];
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
+  for (let i = 0; i < p.length; i += 4) {
+    // A channel off by a few levels is rounding in the rasteriser (large tiles of the
+    // same page are not always rastered alike).
+    if (Math.max(Math.abs(p[i] - q[i]), Math.abs(p[i + 1] - q[i + 1]), Math.abs(p[i + 2] - q[i + 2])) <= 24) continue;
+    const [x, y] = [(i / 4) % w, Math.floor(i / 4 / w)];
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+  }
+  return x1 < 0 ? "" : `pixels differ from (${x0}, ${y0}) to (${x1}, ${y1})`;
+}"""
+
+
+def pixels_differ(page: Any, before: bytes, after: bytes) -> str:
+    """Where two screenshots differ, or "" when they do not."""
+    pngs = [base64.b64encode(shot).decode("ascii") for shot in (before, after)]
+    return str(page.evaluate(PIXELS_DIFFER_JS, pngs))
+
+
+def compare(page: Any, url: str, width: int, extra_css: str = "") -> dict[str, Any]:
+    """Boxes and pixels of the page with the rule and without it."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(url, wait_until="networkidle")
+    if extra_css:
+        page.add_style_tag(content=extra_css)
+    page.evaluate(FOCUS_RINGS_JS)
+    lay_out_everything(page, width)
+    # Measured before any getComputedStyle call, which would lay out a skipped block.
+    boxes = page.evaluate(BOXES_JS)
+    shot = page.screenshot()
+    contained = page.evaluate(CONTAINED_JS)
+    page.evaluate(UNCLIP_JS)
+    page.evaluate(FRAMES)
+    clipped = pixels_differ(page, shot, page.screenshot())
+    page.add_style_tag(content=WITHOUT)
+    page.evaluate(FRAMES)
+    assert page.evaluate(CONTAINED_JS) == 0
+    return {"contained": contained, "moved": moved(boxes, page.evaluate(BOXES_JS)), "pixels": clipped}
+
+
+@pytest.fixture(scope="module")
+def compared(browser: Any, site: Site) -> dict[int, dict[str, dict[str, Any]]]:
+    """{width: {page: comparison}} for every page at each width."""
+    found: dict[int, dict[str, dict[str, Any]]] = {}
+    context = browser.new_context()
+    context.set_default_timeout(20_000)
+    try:
+        page = context.new_page()
+        watch(page, Visit("(containment)"), site.base_url)
+        for width in WIDTHS:
+            found[width] = {p or "(home)": compare(page, site.url(p), width) for p in site.paths}
+    finally:
+        context.close()
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_containment_moves_no_element(compared: dict[int, Any], width: int) -> None:
+    pages = compared[width]
+    problems = {path: c["moved"][:5] for path, c in pages.items() if c["moved"]}
+    assert problems == {}, json.dumps(problems, indent=1)
+    # Not a vacuous pass: every page has blocks under the rule.
+    assert all(c["contained"] > 0 for c in pages.values()), {p: c["contained"] for p, c in pages.items()}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_containment_cuts_off_nothing(compared: dict[int, Any], width: int) -> None:
+    """The same pixels with the blocks' clip and without it, every focus ring drawn:
+    nothing a block holds is cut off at its edge (layout.css gives the clip a margin)."""
+    problems = {path: c["pixels"] for path, c in compared[width].items() if c["pixels"]}
+    assert problems == {}, problems
+
+
+def test_the_comparison_sees_what_containment_would_change(browser: Any, site: Site) -> None:
+    """Not a vacuous pass: containing a code block's .highlight, whose <pre> has margins
+    that collapse through it, moves what follows; and with no clip margin the focus ring
+    of the notebook link at the edge of its paragraph is cut off."""
+    context = browser.new_context()
+    context.set_default_timeout(20_000)
+    try:
+        page = context.new_page()
+        watch(page, Visit("(containment)"), site.base_url)
+        url = site.url(page_with(site, "prediction"))
+        grown = ".md-content__inner > div.highlight { content-visibility: auto; }"
+        assert compare(page, url, 1280, grown)["moved"]
+        clipped = ".md-content * { overflow-clip-margin: 0 !important; }"
+        assert compare(page, url, 1280, clipped)["pixels"]
+    finally:
+        context.close()
