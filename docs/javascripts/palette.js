@@ -10,8 +10,15 @@
 //
 // The choice is stored as Material stores it (__md_set("__palette", {index, color})), so
 // Material's inline script at the top of <body> applies it on the next page before the
-// first paint. overrides/main.html renames the form's data-md-component, so that Material
-// leaves it alone.
+// first paint; without a stored choice, overrides/main.html's inline script applies the
+// palette the system prefers, also before the first paint. So on load the palette is
+// already in force and apply() changes nothing. overrides/main.html renames the form's
+// data-md-component, so that Material leaves it alone.
+//
+// While the palette switches, the blocks that the browser skips off screen
+// (content-visibility: auto, stylesheets/layout.css) are laid out too: a skipped block is
+// not restyled, and would otherwise change palette only when scrolled near, through
+// Material's colour transitions.
 (() => {
   const form = document.querySelector("form[data-palette]");
   if (!form) return;
@@ -74,6 +81,13 @@
     ? Math.max(0, Math.min(saved.index, inputs.length - 1))
     : Math.max(0, inputs.findIndex((input) => matchMedia(colorOf(input).media).matches));
   apply(current, { store: false });
+  // The browser's own colours (theme-color, native controls) follow a palette other than
+  // the page's first one, which the HTML was served with, as they follow a switch. Once
+  // the page has been drawn the header's style is up to date, so reading it restyles
+  // nothing.
+  if (STYLED.some((key) => colorOf(inputs[current])[key] !== colorOf(inputs[0])[key])) {
+    requestAnimationFrame(() => setTimeout(followHeader));
+  }
 
   form.addEventListener("change", (event) => {
     const index = inputs.indexOf(event.target);
