@@ -92,7 +92,9 @@ METRICS_JS = """() => {
   const fonts = resources.filter((r) => /KaTeX_/.test(r.name));
   const css = resources.filter((r) => /katex[^/]*\\.css/.test(r.name));
   const all = [...document.querySelectorAll(".katex")];
-  const shown = all.filter((k) => k.parentElement.checkVisibility());  // not in a closed box
+  // Not in a closed box, nor in a block the browser skips off screen (content-visibility:
+  // auto, docs/stylesheets/layout.css), which is drawn once scrolled near.
+  const shown = all.filter((k) => k.parentElement.checkVisibility({ contentVisibilityAuto: true }));
   const drawn = shown.filter((k) => {
     const box = k.getBoundingClientRect();
     const mathml = k.querySelector(".katex-mathml");  // hidden by KaTeX's stylesheet

@@ -143,3 +143,33 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(
         executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
     )
+
+
+FRAMES_JS = "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def show_every_block(page: Any, *, scripts: bool = True) -> None:
+    """Make the viewport as tall as the page, keeping its width, so that no block of the
+    content is off screen.
+
+    The browser skips the blocks far off screen (content-visibility: auto, see
+    docs/stylesheets/layout.css): a skipped block is not laid out, so it has no size, no
+    innerText, draws no glyph (its fonts are not loaded) and axe-core cannot see its
+    colours. A check that reads the whole page shows it all first. The page's height
+    changes as skipped blocks take their real size: repeated until it holds.
+
+    Each step waits for the browser to draw two frames; scripts=False for a page without
+    JavaScript, where requestAnimationFrame never runs: a screenshot waits for a frame.
+    """
+    width = page.viewport_size["width"]
+    for _ in range(10):
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": width, "height": height})
+        if scripts:
+            page.evaluate(FRAMES_JS)
+        else:
+            page.screenshot()
+            page.screenshot()
+        if page.evaluate("document.documentElement.scrollHeight") == height:
+            return
+    raise AssertionError(f"{page.url}: the page's height does not settle")

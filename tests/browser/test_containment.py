@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 import pytest
+import sitekit
 from sitekit import Site
 from test_site import Visit, page_with, watch  # type: ignore[import-not-found]
 
@@ -27,7 +28,8 @@ BOXES_JS = """() => [...document.querySelectorAll(".md-content *")]
   .filter((el) => !el.closest(".md-code__nav"))
   .map((el) => {
     const box = el.getBoundingClientRect();
-    const where = `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}"`;
+    const text = el.textContent.trim().slice(0, 30);
+    const where = `${el.tagName.toLowerCase()}.${el.className} "${text}"`;
     return [where, box.x + scrollX, box.y + scrollY, box.width, box.height];
   })"""
 CONTAINED_JS = """() => [...document.querySelectorAll(".md-content *")]
@@ -50,21 +52,10 @@ WITHOUT = "* { content-visibility: visible !important; }"
 # (Only the blocks: an inline SVG, such as KaTeX's tall delimiters, clips at its own
 # overflow-clip-margin too.)
 UNCLIP_JS = """() => document.querySelectorAll(".md-content *").forEach((el) => {
-  if (getComputedStyle(el).contentVisibility === "auto") el.style.setProperty("overflow-clip-margin", "100vw", "important");
+  if (getComputedStyle(el).contentVisibility !== "auto") return;
+  el.style.setProperty("overflow-clip-margin", "100vw", "important");
 })"""
-FRAMES = "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
-
-
-def lay_out_everything(page: Any, width: int) -> None:
-    """A viewport as tall as the page, so that no block is skipped (the page's height
-    changes as skipped blocks take their real size: repeat until it holds)."""
-    for _ in range(10):
-        height = page.evaluate("document.documentElement.scrollHeight")
-        page.set_viewport_size({"width": width, "height": height})
-        page.evaluate(FRAMES)
-        if page.evaluate("document.documentElement.scrollHeight") == height:
-            return
-    raise AssertionError(f"{page.url}: the page's height does not settle")
+FRAMES = sitekit.FRAMES_JS
 
 
 def moved(before: list[list[Any]], after: list[list[Any]]) -> list[str]:
@@ -78,9 +69,14 @@ def moved(before: list[list[Any]], after: list[list[Any]]) -> list[str]:
 
 # Where two screenshots (base64 PNG) differ, decoded by the browser.
 PIXELS_DIFFER_JS = """async ([before, after]) => {
-  const decode = async (png) => createImageBitmap(await (await fetch(`data:image/png;base64,${png}`)).blob());
+  const decode = async (png) => {
+    const response = await fetch(`data:image/png;base64,${png}`);
+    return createImageBitmap(await response.blob());
+  };
   const [a, b] = await Promise.all([decode(before), decode(after)]);
-  if (a.width !== b.width || a.height !== b.height) return `size ${a.width}x${a.height} -> ${b.width}x${b.height}`;
+  if (a.width !== b.width || a.height !== b.height) {
+    return `size ${a.width}x${a.height} -> ${b.width}x${b.height}`;
+  }
   const [w, h] = [a.width, a.height];
   const data = (bitmap) => {
     const context = new OffscreenCanvas(w, h).getContext("2d");
@@ -92,7 +88,8 @@ PIXELS_DIFFER_JS = """async ([before, after]) => {
   for (let i = 0; i < p.length; i += 4) {
     // A channel off by a few levels is rounding in the rasteriser (large tiles of the
     // same page are not always rastered alike).
-    if (Math.max(Math.abs(p[i] - q[i]), Math.abs(p[i + 1] - q[i + 1]), Math.abs(p[i + 2] - q[i + 2])) <= 24) continue;
+    const off = Math.max(...[0, 1, 2].map((c) => Math.abs(p[i + c] - q[i + c])));
+    if (off <= 24) continue;
     const [x, y] = [(i / 4) % w, Math.floor(i / 4 / w)];
     [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
   }
@@ -113,7 +110,7 @@ def compare(page: Any, url: str, width: int, extra_css: str = "") -> dict[str, A
     if extra_css:
         page.add_style_tag(content=extra_css)
     page.evaluate(FOCUS_RINGS_JS)
-    lay_out_everything(page, width)
+    sitekit.show_every_block(page)
     # Measured before any getComputedStyle call, which would lay out a skipped block.
     boxes = page.evaluate(BOXES_JS)
     shot = page.screenshot()
@@ -124,7 +121,11 @@ def compare(page: Any, url: str, width: int, extra_css: str = "") -> dict[str, A
     page.add_style_tag(content=WITHOUT)
     page.evaluate(FRAMES)
     assert page.evaluate(CONTAINED_JS) == 0
-    return {"contained": contained, "moved": moved(boxes, page.evaluate(BOXES_JS)), "pixels": clipped}
+    return {
+        "contained": contained,
+        "moved": moved(boxes, page.evaluate(BOXES_JS)),
+        "pixels": clipped,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +150,9 @@ def test_containment_moves_no_element(compared: dict[int, Any], width: int) -> N
     problems = {path: c["moved"][:5] for path, c in pages.items() if c["moved"]}
     assert problems == {}, json.dumps(problems, indent=1)
     # Not a vacuous pass: every page has blocks under the rule.
-    assert all(c["contained"] > 0 for c in pages.values()), {p: c["contained"] for p, c in pages.items()}
+    assert all(c["contained"] > 0 for c in pages.values()), {
+        p: c["contained"] for p, c in pages.items()
+    }
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import sitekit
 from sitekit import Site
 from test_site import Visit, new_page, page_with, watch
 
@@ -154,6 +155,7 @@ def test_the_figure_is_there_without_javascript(browser: Any, site: Site, part: 
     page = context.new_page()
     try:
         page.goto(site.url(page_with(site, part)))
+        sitekit.show_every_block(page, scripts=False)
         figure = page.locator(f"#{FIGURES[part]}")
         assert figure.locator("figcaption").inner_text().strip()
         svgs = figure.locator("svg.mlfig-plot")

@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+import sitekit
 from sitekit import Site
 from test_site import REVEAL_JS, Visit, new_page, watch  # type: ignore[import-not-found]
 
@@ -63,6 +64,7 @@ def test_each_page_preloads_exactly_the_fonts_its_math_draws_with(browser: Any, 
             watch(page, Visit(path), site.base_url)
             page.goto(site.url(path), wait_until="networkidle")
             page.evaluate(REVEAL_JS)
+            sitekit.show_every_block(page)
             used = page.evaluate(FONTS_USED_JS)
             preloaded = page.evaluate(PRELOADED_FONTS_JS)
             if used != preloaded:
