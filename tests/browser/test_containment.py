@@ -34,14 +34,15 @@ BOXES_JS = """() => [...document.querySelectorAll(".md-content *")]
   })"""
 CONTAINED_JS = """() => [...document.querySelectorAll(".md-content *")]
   .filter((el) => getComputedStyle(el).contentVisibility === "auto").length"""
-# Every focus ring drawn at once, as Chromium draws one (outline: auto) with Material's
-# offset and colour for a focused element (its .focus-visible rules).
+# Every focus ring drawn at once, with Material's offset and colour for a focused element
+# (its .focus-visible rules). Chromium draws outline: auto only around the focused
+# element, so each ring is drawn solid, 3 px wide: as far out as Chromium's own.
 FOCUS_RINGS_JS = """() => {
   const focusable = "a[href], summary, button, input, select, textarea, [tabindex]";
   document.querySelectorAll(`.md-content :is(${focusable})`)
     .forEach((el) => el.classList.add("focus-visible"));
   const style = document.createElement("style");
-  style.textContent = ".md-content .focus-visible { outline: auto 1px; }";
+  style.textContent = ".md-content .focus-visible { outline: 3px solid; }";
   document.head.append(style);
 }"""
 # The rule off: no element skipped or contained.
@@ -175,7 +176,7 @@ def test_the_comparison_sees_what_containment_would_change(browser: Any, site: S
         url = site.url(page_with(site, "prediction"))
         grown = ".md-content__inner > div.highlight { content-visibility: auto; }"
         assert compare(page, url, 1280, grown)["moved"]
-        clipped = ".md-content * { overflow-clip-margin: 0 !important; }"
+        clipped = ".md-content * { overflow-clip-margin: 0px !important; }"
         assert compare(page, url, 1280, clipped)["pixels"]
     finally:
         context.close()
