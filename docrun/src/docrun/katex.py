@@ -13,7 +13,9 @@ This plugin
    that mkdocstrings renders through arithmatex;
 4. copies KaTeX's stylesheet and fonts from ``node_modules/katex/dist`` into the built site;
 5. preloads, on each page, exactly the KaTeX fonts its math uses (:mod:`docrun.katex_fonts`),
-   so that equations are drawn at first paint.
+   so that equations are drawn at first paint;
+6. marks the blocks that lie far below the first screen (:mod:`docrun.far`), which the
+   browser may then skip until the reader scrolls near.
 
 One Node.js process serves the whole build (batches of JSON lines over stdin/stdout), so
 the pages carry finished HTML and no math JavaScript.
@@ -50,7 +52,7 @@ from pymdownx.arithmatex import (  # type: ignore[import-untyped]
     InlineArithmatexPattern,
 )
 
-from docrun import cache, notebook
+from docrun import cache, far, notebook
 from docrun.blocks import find_fences
 from docrun.katex_fonts import KatexFonts, preload_links
 
@@ -716,7 +718,8 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
             output = replace_arithmatex(output, dict(zip(items, rendered, strict=True)))
         if self._fonts is not None:
             output = add_font_preloads(output, self._fonts)
-        return output
+        # Last, on the finished HTML: where a block lies depends on the rendered math.
+        return far.mark_far_blocks(output)
 
     def _render_toc_math(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Headings with math show it rendered in the table of contents too.

@@ -1,0 +1,96 @@
+"""docrun.far: which blocks lie far below a page's first screen (the browser may skip them).
+
+Where the marked blocks land in a real browser, and that loading shifts nothing, is
+checked in tests/browser/test_containment.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docrun import far
+
+# Enough prose to reach FAR_PX: each character counts PX_PER_CHAR.
+WORDS = "x" * int(far.FAR_PX / far.PX_PER_CHAR)
+
+
+def page(body: str) -> str:
+    before = f"<html><body><nav><p>{WORDS}</p></nav>"
+    return f'{before}<article class="md-content__inner">{body}</article></body></html>'
+
+
+def marked(html: str) -> list[str]:
+    """The start tags that carry the class."""
+    return re.findall(rf"<[^>]*\b{far.CLASS}\b[^>]*>", html)
+
+
+def unmarked(html: str) -> str:
+    return html.replace(f' class="{far.CLASS}"', "").replace(f" {far.CLASS}", "")
+
+
+def test_blocks_after_enough_text_are_marked_and_nothing_else_changes() -> None:
+    html = page(f'<h1>Title</h1><p>{WORDS}</p><p>next</p><div class="x">y</div><p>z</p>')
+    out = far.mark_far_blocks(html)
+    assert marked(out) == [
+        f'<p class="{far.CLASS}">',
+        f'<div class="x {far.CLASS}">',
+        f'<p class="{far.CLASS}">',
+    ]
+    assert unmarked(out) == html
+
+
+def test_text_before_the_article_does_not_count() -> None:
+    html = page("<p>short</p><p>short</p>")
+    assert far.mark_far_blocks(html) == html
+
+
+def test_only_children_of_the_flow_containers_are_marked() -> None:
+    """Nested elements are not blocks of the page; each API object's contents are."""
+    html = page(
+        f'<p>{WORDS}</p><ul><li>a</li></ul><div class="doc"><div class="doc-contents">'
+        "<p>in</p><p>in <em>b</em></p></div></div>"
+    )
+    tags = marked(far.mark_far_blocks(html))
+    assert tags == [
+        f'<ul class="{far.CLASS}">',
+        f'<div class="doc {far.CLASS}">',
+        f'<p class="{far.CLASS}">',
+        f'<p class="{far.CLASS}">',
+    ]
+
+
+def test_the_hidden_mathml_copy_takes_no_height() -> None:
+    """An equation's MathML copy (its TeX annotation included) is hidden: its text does
+    not count, the drawn equation's does."""
+    hidden = (
+        f'<p><span class="katex"><span class="katex-mathml">{WORDS}</span>'
+        '<span class="katex-html">x</span></span></p><p>after</p>'
+    )
+    assert marked(far.mark_far_blocks(page(hidden))) == []
+    shown = hidden.replace('class="katex-mathml"', 'class="katex-html"')
+    assert len(marked(far.mark_far_blocks(page(shown)))) == 1
+
+
+def test_code_counts_its_lines_and_each_block_a_line() -> None:
+    lines = int(far.FAR_PX / far.PX_PER_CODE_LINE) + 1
+    code = page(f"<pre><code>{chr(10) * lines}</code></pre><p>after</p>")
+    assert marked(far.mark_far_blocks(code)) == [f'<p class="{far.CLASS}">']
+    blocks = int(far.FAR_PX / far.PX_PER_BLOCK)
+    assert len(marked(far.mark_far_blocks(page("<p></p>" * blocks + "<p>after</p>")))) == 1
+    assert marked(far.mark_far_blocks(page("<p></p>" * (blocks - 1) + "<p>after</p>"))) == []
+
+
+def test_void_and_self_closed_elements_and_single_quotes() -> None:
+    html = page(f"<p>{WORDS}</p><hr><img src='a.png'/><p class='q'>x<br>y</p>")
+    out = far.mark_far_blocks(html)
+    assert marked(out) == [
+        f'<hr class="{far.CLASS}">',
+        f"<img class=\"{far.CLASS}\" src='a.png'/>",
+        f"<p class='q {far.CLASS}'>",
+    ]
+    assert unmarked(out.replace(f" {far.CLASS}'", "'")) == html
+
+
+def test_far_px_zero_marks_every_block() -> None:
+    html = page("<p>a</p><p>b</p>")
+    assert len(marked(far.mark_far_blocks(html, far_px=0))) == 2
