@@ -1,14 +1,16 @@
 """Blocks the browser skips off screen (content-visibility: auto, stylesheets/layout.css)
-look exactly as they would without it.
+look exactly as they would without it, and only blocks far below the first screen are
+skipped, so that loading a page shifts nothing.
 
 content-visibility: auto turns on layout and paint containment even when a block is shown:
 a child's margin no longer collapses through the block's edge (the block grows), and
 what a child draws outside the block is cut off (paint containment clips at the block's
 padding box, plus its overflow-clip-margin). So every page is laid out with and without
 the rule, in a viewport as tall as the page (every block near the viewport, none
-skipped), at a phone's width and a desktop's: every element of the content must have the
-same box; and with every focus ring drawn, the page must show the same pixels with the
-blocks' clip as without it.
+skipped), with every block of the content under the rule (not only the ones the build
+marked far, which depend on the text before them), at a phone's width and a desktop's:
+every element of the content must have the same box; and with every focus ring drawn,
+the page must show the same pixels with the blocks' clip as without it.
 """
 
 from __future__ import annotations
@@ -22,10 +24,16 @@ import sitekit
 from sitekit import Site
 from test_site import Visit, page_with, watch  # type: ignore[import-not-found]
 
+from docrun import far
+
 WIDTHS = [412, 1280]
 # Clipping is checked at the phone's width only: a block's clip sits at its own edge
 # whatever the width, and the screenshots of whole pages are the slow part of this file.
 PIXEL_WIDTH = 412
+# Every block of the content marked as far, so the rule applies wherever it may.
+MARK_ALL_JS = f"""() => document.querySelectorAll(
+  "{", ".join(f".{name} > *" for name in sorted(far.FLOW_CONTAINERS))}"
+).forEach((el) => el.classList.add("{far.CLASS}"))"""
 # Material's code navigation (.md-code__nav) is placed by a script as the block scrolls.
 BOXES_JS = """() => [...document.querySelectorAll(".md-content *")]
   .filter((el) => !el.closest(".md-code__nav"))
@@ -116,6 +124,7 @@ def compare(
     without it."""
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(url, wait_until="networkidle")
+    page.evaluate(MARK_ALL_JS)
     if extra_css:
         page.add_style_tag(content=extra_css)
     page.evaluate(FOCUS_RINGS_JS)
@@ -193,3 +202,89 @@ def test_the_comparison_sees_what_containment_would_change(browser: Any, site: S
         assert compare(page, url, 1280, clipped)["pixels"]
     finally:
         context.close()
+
+
+# ---- only far blocks are skipped: loading shifts nothing ------------------------------
+
+# (width, height) of a phone's and a desktop's viewport.
+SCREENS = [(412, 915), (1280, 1000)]
+SHIFTS_JS = """window.__shifts = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (!entry.hadRecentInput) window.__shifts.push(entry.value);
+  }
+}).observe({ type: "layout-shift", buffered: true });"""
+FIRST_FAR_JS = f"""() => {{
+  const el = document.querySelector(".{far.CLASS}");
+  return el ? el.getBoundingClientRect().top + scrollY : null;
+}}"""
+# Layout shift of a load (sum of its shifts), above which a reader would see the page move;
+# Lighthouse weighs a page's shift from 0 up, its "good" ends at 0.1.
+SHIFT_LIMIT = 0.01
+
+
+def load(browser: Any, url: str, screen: tuple[int, int], html: Any = None) -> dict[str, Any]:
+    """A cold load of url: its layout shift, and how far down its first far block lies
+    (every block shown), in px. html, if given, rewrites the page as served."""
+    context = browser.new_context(viewport={"width": screen[0], "height": screen[1]})
+    try:
+        context.add_init_script(SHIFTS_JS)
+        page = context.new_page()
+        if html is not None:
+
+            def rewrite(route: Any) -> None:
+                response = route.fetch()
+                route.fulfill(response=response, body=html(response.text()))
+
+            page.route(url, rewrite)
+        page.goto(url, wait_until="load")
+        page.evaluate(sitekit.FRAMES_JS)
+        page.wait_for_timeout(300)
+        shift = sum(page.evaluate("window.__shifts"))
+        page.add_style_tag(content=WITHOUT)
+        page.evaluate(sitekit.FRAMES_JS)
+        return {"shift": shift, "first far": page.evaluate(FIRST_FAR_JS)}
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def loads(browser: Any, site: Site) -> dict[tuple[int, int], dict[str, dict[str, Any]]]:
+    return {
+        screen: {p or "(home)": load(browser, site.url(p), screen) for p in site.paths}
+        for screen in SCREENS
+    }
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_far_blocks_start_below_the_first_screen(
+    loads: dict[Any, Any], screen: tuple[int, int]
+) -> None:
+    """The first block the build marks far lies at least far.FAR_PX down (its estimate is a
+    lower bound), more than a screen: no block of the first screen is skipped."""
+    pages = loads[screen]
+    near = {
+        p: c["first far"]
+        for p, c in pages.items()
+        if c["first far"] is not None and c["first far"] < far.FAR_PX
+    }
+    assert near == {}
+    assert screen[1] < far.FAR_PX
+    # Not a vacuous pass: the long pages have far blocks.
+    assert sum(c["first far"] is not None for c in pages.values()) >= len(pages) // 2, pages
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_loading_a_page_shifts_nothing(loads: dict[Any, Any], screen: tuple[int, int]) -> None:
+    pages = loads[screen]
+    shifted = {p: c["shift"] for p, c in pages.items() if c["shift"] > SHIFT_LIMIT}
+    assert shifted == {}
+
+
+def test_the_shift_check_sees_blocks_skipped_on_the_first_screen(browser: Any, site: Site) -> None:
+    """Not a vacuous pass: with every block marked far, as though it lay off screen, the
+    blocks of the first screen are drawn at their placeholder size first and then at
+    their own, and the API reference's load shifts."""
+    url = site.url(page_with(site, "reference"))
+    every = load(browser, url, SCREENS[0], html=lambda text: far.mark_far_blocks(text, far_px=0))
+    assert every["shift"] > SHIFT_LIMIT, every

@@ -66,8 +66,8 @@ def load_trace(
     return events
 
 
-def root_invalidations(events: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Style invalidations a script scheduled on <html> or <body>.
+def root_invalidations(events: list[dict[str, Any]], url: str) -> list[dict[str, str]]:
+    """Style invalidations a script scheduled on <html> or <body> of the page at url.
 
     Each is {node, what, script}: what changed (a class, an attribute) and the script and
     function that changed it.
@@ -114,7 +114,9 @@ def test_the_trace_sees_a_script_change_the_root_or_reload_a_sheet(
       }
       setLate(); resolveSheet()"""
     events = load_trace(browser, site.url("prediction/"), "light", after_load=late)
-    assert {"node": "HTML", "what": "class", "script": ":setLate"} in root_invalidations(events)
+    assert {"node": "HTML", "what": "class", "script": ":setLate"} in root_invalidations(
+        events, site.url("prediction/")
+    )
     reparsed = sheets_parsed_again(events)
     assert len(reparsed) == 1, reparsed
     assert reparsed[0].startswith("main."), reparsed  # the first one, Material's
@@ -135,7 +137,7 @@ def test_no_script_restyles_the_whole_page_while_it_loads(
         reparsed = sheets_parsed_again(events)
         if reparsed:
             found[f"{path or '(home)'}: stylesheets parsed again"] = reparsed
-        changes = root_invalidations(events)
+        changes = root_invalidations(events, site.url(path))
         if color_scheme == "dark":
             palette = {"data-md-color-scheme", "data-md-color-primary", "data-md-color-accent"}
             changes = [
