@@ -195,7 +195,7 @@ def test_every_built_figure_names_a_frames_file_beside_its_page(built_site: Path
         text = page.read_text(encoding="utf-8")
         assert "mlfig-frames" not in text, page
         for name in re.findall(
-            r'<figure class="docrun-figure mlfig" id="[^"]+" data-frames="([^"]+)"', text
+            r'<figure class="docrun-figure mlfig[^"]*" id="[^"]+" data-frames="([^"]+)"', text
         ):
             data = json.loads((page.parent / name).read_text(encoding="utf-8"))
             assert data["sliders"], name

@@ -33,7 +33,7 @@ PIXEL_WIDTH = 412
 # Every block of the content marked as far, so the rule applies wherever it may.
 MARK_ALL_JS = f"""() => document.querySelectorAll(
   "{", ".join(f".{name} > *" for name in sorted(far.FLOW_CONTAINERS))}"
-).forEach((el) => el.classList.add("{far.CLASS}"))"""
+).forEach((el) => el.setAttribute("{far.ATTRIBUTE}", ""))"""
 # Material's code navigation (.md-code__nav) is placed by a script as the block scrolls.
 BOXES_JS = """() => [...document.querySelectorAll(".md-content *")]
   .filter((el) => !el.closest(".md-code__nav"))
@@ -215,12 +215,14 @@ new PerformanceObserver((list) => {
   }
 }).observe({ type: "layout-shift", buffered: true });"""
 FIRST_FAR_JS = f"""() => {{
-  const el = document.querySelector(".{far.CLASS}");
+  const el = document.querySelector("[{far.ATTRIBUTE}]");
   return el ? el.getBoundingClientRect().top + scrollY : null;
 }}"""
-# Layout shift of a load (sum of its shifts), above which a reader would see the page move;
-# Lighthouse weighs a page's shift from 0 up, its "good" ends at 0.1.
-SHIFT_LIMIT = 0.01
+# Layout shift of a load (the sum of its shifts) allowed: blocks of the first screen
+# skipped and then drawn shift the API reference by 0.12 on a phone (the self-check
+# below); the notation table's rows move by up to 0.011 on some loads at 1280 px, with or
+# without the rule (its columns widen as its rows come in). Lighthouse's "good" ends at 0.1.
+SHIFT_LIMIT = 0.03
 
 
 def load(browser: Any, url: str, screen: tuple[int, int], html: Any = None) -> dict[str, Any]:

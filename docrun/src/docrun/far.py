@@ -29,7 +29,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-CLASS = "docrun-far"
+# Marks a far block (an attribute, not a class: Material styles `table:not([class])`).
+ATTRIBUTE = "data-docrun-far"
 FAR_PX = 2000.0
 PX_PER_CHAR = 0.25
 PX_PER_CODE_LINE = 19.0
@@ -43,7 +44,6 @@ _HIDDEN = frozenset({"katex-mathml"})
 _VOID = frozenset(
     "area base br col embed hr img input link meta source track wbr".split()  # noqa: SIM905
 )
-_CLASS_ATTRIBUTE = re.compile(r"""(\sclass\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 
 
 class _Finder(HTMLParser):
@@ -99,23 +99,15 @@ class _Finder(HTMLParser):
             self.height += len(" ".join(data.split())) * PX_PER_CHAR
 
 
-def _with_class(start_tag: str) -> str:
-    """The start tag with CLASS added to its class attribute (or a new one)."""
-    found = _CLASS_ATTRIBUTE.search(start_tag)
-    if found:
-        prefix, quote, value = found.groups()
-        return (
-            start_tag[: found.start()]
-            + f"{prefix}{quote}{value} {CLASS}{quote}"
-            + start_tag[found.end() :]
-        )
+def _with_attribute(start_tag: str) -> str:
+    """The start tag with ATTRIBUTE added after its name."""
     name = re.match(r"<[^\s/>]+", start_tag)
     assert name is not None, start_tag
-    return f'{name.group(0)} class="{CLASS}"{start_tag[name.end() :]}'
+    return f"{name.group(0)} {ATTRIBUTE}{start_tag[name.end() :]}"
 
 
 def mark_far_blocks(html: str, far_px: float = FAR_PX) -> str:
-    """The page with class ``docrun-far`` on each block that lies at least ``far_px`` down.
+    """The page with ``data-docrun-far`` on each block that lies at least ``far_px`` down.
 
     Parameters
     ----------
@@ -128,7 +120,8 @@ def mark_far_blocks(html: str, far_px: float = FAR_PX) -> str:
     Returns
     -------
     str
-        The same page, each far block's start tag given the class; nothing else changes.
+        The same page, each far block's start tag given the attribute; nothing else
+        changes.
     """
     finder = _Finder(far_px)
     finder.feed(html)
@@ -138,6 +131,6 @@ def mark_far_blocks(html: str, far_px: float = FAR_PX) -> str:
     for (line, column), start_tag in finder.far:
         at = line_starts[line - 1] + column
         assert html.startswith(start_tag, at), (line, column, start_tag)
-        pieces += [html[cursor:at], _with_class(start_tag)]
+        pieces += [html[cursor:at], _with_attribute(start_tag)]
         cursor = at + len(start_tag)
     return "".join(pieces) + html[cursor:]
