@@ -33,7 +33,7 @@ def test_blocks_after_enough_text_are_marked_and_nothing_else_changes() -> None:
     out = far.mark_far_blocks(html)
     assert marked(out) == [
         f"<p {far.ATTRIBUTE}>",
-        f'<div {far.ATTRIBUTE} class="x">',
+        f'<div class="x" {far.ATTRIBUTE}>',
         f"<p {far.ATTRIBUTE}>",
     ]
     assert unmarked(out) == html
@@ -53,7 +53,7 @@ def test_only_children_of_the_flow_containers_are_marked() -> None:
     tags = marked(far.mark_far_blocks(html))
     assert tags == [
         f"<ul {far.ATTRIBUTE}>",
-        f'<div {far.ATTRIBUTE} class="doc">',
+        f'<div class="doc" {far.ATTRIBUTE}>',
         f"<p {far.ATTRIBUTE}>",
         f"<p {far.ATTRIBUTE}>",
     ]
@@ -85,8 +85,8 @@ def test_void_and_self_closed_elements() -> None:
     out = far.mark_far_blocks(html)
     assert marked(out) == [
         f"<hr {far.ATTRIBUTE}>",
-        f"<img {far.ATTRIBUTE} src='a.png'/>",
-        f"<p {far.ATTRIBUTE} class='q'>",
+        f"<img src='a.png' {far.ATTRIBUTE}/>",
+        f"<p class='q' {far.ATTRIBUTE}>",
     ]
     assert unmarked(out) == html
 

@@ -148,15 +148,41 @@ def launch(playwright: Any) -> Any:
 FRAMES_JS = "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
-def show_every_block(page: Any, *, scripts: bool = True) -> None:
-    """Make the viewport as tall as the page, keeping its width, so that no block of the
-    content is off screen.
+# The switch palette.js also uses: every block laid out, none skipped.
+UNSKIP_CSS = ":root { --docrun-skip: visible; }"
+
+
+def unskip_every_block(page: Any, *, scripts: bool = True) -> None:
+    """Turn the skipping of far blocks off, so that every block of the content is laid out.
 
     The browser skips the blocks far off screen (content-visibility: auto, see
     docs/stylesheets/layout.css): a skipped block is not laid out, so it has no size, no
     innerText, draws no glyph (its fonts are not loaded) and axe-core cannot see its
-    colours. A check that reads the whole page shows it all first. The page's height
-    changes as skipped blocks take their real size: repeated until it holds.
+    colours. A check that reads the whole page shows it all first, as a reader who
+    scrolled through it would see it. Waits for two frames and for the fonts the blocks
+    draw with (scripts=False for a page without JavaScript: a screenshot waits for a
+    frame).
+    """
+    # Not add_style_tag, which waits for the <style>'s load event, a page script.
+    page.evaluate(
+        "(css) => document.head.append(Object.assign(document.createElement('style'), "
+        "{ textContent: css }))",
+        UNSKIP_CSS,
+    )
+    if scripts:
+        page.evaluate(FRAMES_JS)
+        page.evaluate("document.fonts.ready.then(() => true)")
+    else:
+        page.screenshot()
+        page.screenshot()
+
+
+def show_every_block(page: Any, *, scripts: bool = True) -> None:
+    """Make the viewport as tall as the page, keeping its width, so that no block of the
+    content is off screen, and every block is laid out *with* its containment (for the
+    checks of what containment changes; other checks use unskip_every_block, cheaper).
+    The page's height changes as skipped blocks take their real size: repeated until it
+    holds.
 
     Each step waits for the browser to draw two frames; scripts=False for a page without
     JavaScript, where requestAnimationFrame never runs: a screenshot waits for a frame.

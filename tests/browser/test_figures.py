@@ -155,7 +155,7 @@ def test_the_figure_is_there_without_javascript(browser: Any, site: Site, part: 
     page = context.new_page()
     try:
         page.goto(site.url(page_with(site, part)))
-        sitekit.show_every_block(page, scripts=False)
+        sitekit.unskip_every_block(page, scripts=False)
         figure = page.locator(f"#{FIGURES[part]}")
         assert figure.locator("figcaption").inner_text().strip()
         svgs = figure.locator("svg.mlfig-plot")

@@ -212,9 +212,9 @@ def visit_every_page(browser: Any, site: Site, color_scheme: str) -> dict[str, V
             page = context.new_page()
             watch(page, visit, site.base_url)
             page.goto(site.url(path), wait_until="networkidle")
-            # Every box open, the whole page in view: the checks below read all of it.
+            # Every box open, every block laid out: the checks below read all of it.
             page.evaluate(OPEN_DETAILS_JS)
-            sitekit.show_every_block(page)
+            sitekit.unskip_every_block(page)
             visit.scheme = page.evaluate("document.body.dataset.mdColorScheme || ''")
             visit.header_position = page.evaluate(
                 "getComputedStyle(document.querySelector('.md-header')).position"
@@ -654,7 +654,7 @@ def measure_every_page(browser: Any, site: Site, width: int, script: str) -> dic
         for path in site.paths:
             page.goto(site.url(path), wait_until="networkidle")
             page.evaluate(REVEAL_JS)
-            sitekit.show_every_block(page)
+            sitekit.unskip_every_block(page)
             found[path or "(home)"] = page.evaluate(script)
     finally:
         context.close()

@@ -100,10 +100,9 @@ class _Finder(HTMLParser):
 
 
 def _with_attribute(start_tag: str) -> str:
-    """The start tag with ATTRIBUTE added after its name."""
-    name = re.match(r"<[^\s/>]+", start_tag)
-    assert name is not None, start_tag
-    return f"{name.group(0)} {ATTRIBUTE}{start_tag[name.end() :]}"
+    """The start tag with ATTRIBUTE added last (what matches the tag's start still does)."""
+    end = len(start_tag) - (2 if start_tag.endswith("/>") else 1)
+    return f"{start_tag[:end].rstrip()} {ATTRIBUTE}{start_tag[end:]}"
 
 
 def mark_far_blocks(html: str, far_px: float = FAR_PX) -> str:
