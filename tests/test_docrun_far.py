@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from docrun import far
 
 # Enough prose to reach FAR_PX: each character counts PX_PER_CHAR.
@@ -28,14 +30,29 @@ def unmarked(html: str) -> str:
     return html.replace(f" {far.ATTRIBUTE}", "")
 
 
-def test_blocks_after_enough_text_are_marked_and_nothing_else_changes() -> None:
-    html = page(f'<h1>Title</h1><p>{WORDS}</p><p>next</p><div class="x">y</div><p>z</p>')
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            f'<h1>Title</h1><p>{WORDS}</p><p>next</p><div class="x">y</div><p>z</p>',
+            [f"<p {far.ATTRIBUTE}>", f'<div class="x" {far.ATTRIBUTE}>', f"<p {far.ATTRIBUTE}>"],
+        ),
+        (  # void and self-closed elements, single quotes
+            f"<p>{WORDS}</p><hr><img src='a.png'/><p class='q'>x<br>y</p>",
+            [
+                f"<hr {far.ATTRIBUTE}>",
+                f"<img src='a.png' {far.ATTRIBUTE}/>",
+                f"<p class='q' {far.ATTRIBUTE}>",
+            ],
+        ),
+    ],
+)
+def test_blocks_after_enough_text_are_marked_and_nothing_else_changes(
+    body: str, expected: list[str]
+) -> None:
+    html = page(body)
     out = far.mark_far_blocks(html)
-    assert marked(out) == [
-        f"<p {far.ATTRIBUTE}>",
-        f'<div class="x" {far.ATTRIBUTE}>',
-        f"<p {far.ATTRIBUTE}>",
-    ]
+    assert marked(out) == expected
     assert unmarked(out) == html
 
 
@@ -78,17 +95,6 @@ def test_code_counts_its_lines_and_each_block_a_line() -> None:
     blocks = int(far.FAR_PX / far.PX_PER_BLOCK)
     assert len(marked(far.mark_far_blocks(page("<p></p>" * blocks + "<p>after</p>")))) == 1
     assert marked(far.mark_far_blocks(page("<p></p>" * (blocks - 1) + "<p>after</p>"))) == []
-
-
-def test_void_and_self_closed_elements() -> None:
-    html = page(f"<p>{WORDS}</p><hr><img src='a.png'/><p class='q'>x<br>y</p>")
-    out = far.mark_far_blocks(html)
-    assert marked(out) == [
-        f"<hr {far.ATTRIBUTE}>",
-        f"<img src='a.png' {far.ATTRIBUTE}/>",
-        f"<p class='q' {far.ATTRIBUTE}>",
-    ]
-    assert unmarked(out) == html
 
 
 def test_far_px_zero_marks_every_block() -> None:
