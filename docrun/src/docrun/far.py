@@ -58,11 +58,18 @@ class _Finder(HTMLParser):
         self.started = False  # counting starts at the article
         self.far: list[tuple[tuple[int, int], str]] = []  # (position, start tag text)
 
+    def _parent(self) -> tuple[str, bool, bool, bool]:
+        return self.stack[-1] if self.stack else ("", False, False, False)
+
+    def _note_if_far(self) -> None:
+        """Records the tag being parsed if it is a block (a flow container's child) far down."""
+        if self._parent()[1] and self.height >= self.far_px:
+            self.far.append((self.getpos(), self.get_starttag_text() or ""))
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = set(next((v or "" for k, v in attrs if k == "class"), "").split())
-        parent = self.stack[-1] if self.stack else ("", False, False, False)
-        if parent[1] and self.height >= self.far_px:
-            self.far.append((self.getpos(), self.get_starttag_text() or ""))
+        parent = self._parent()
+        self._note_if_far()
         if tag == "article" and "md-content__inner" in classes:
             self.started = True
         if self.started and tag in _BLOCKS and not parent[2]:
@@ -79,9 +86,7 @@ class _Finder(HTMLParser):
         )
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        parent = self.stack[-1] if self.stack else ("", False, False, False)
-        if parent[1] and self.height >= self.far_px:
-            self.far.append((self.getpos(), self.get_starttag_text() or ""))
+        self._note_if_far()
 
     def handle_endtag(self, tag: str) -> None:
         # Pop to the element this tag closes (an unclosed child closes with it).
