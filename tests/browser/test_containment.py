@@ -8,9 +8,11 @@ what a child draws outside the block is cut off (paint containment clips at the 
 padding box, plus its overflow-clip-margin). So every page is laid out with and without
 the rule, in a viewport as tall as the page (every block near the viewport, none
 skipped), with every block of the content under the rule (not only the ones the build
-marked far, which depend on the text before them), at a phone's width and a desktop's:
-every element of the content must have the same box; and with every focus ring drawn,
-the page must show the same pixels with the blocks' clip as without it.
+marked far, which depend on the text before them): every element of the content must
+have the same box; and with every focus ring drawn, the page must show the same pixels
+with the blocks' clip as without it. At a phone's width only: neither a margin collapsing
+through a block's edge nor a block's clip depends on the width, and these whole-page
+comparisons are the slowest part of the test suite (the desktop's width added about 20 s).
 """
 
 from __future__ import annotations
@@ -26,10 +28,7 @@ from test_site import Visit, page_with, watch  # type: ignore[import-not-found]
 
 from docrun import far
 
-WIDTHS = [412, 1280]
-# Clipping is checked at the phone's width only: a block's clip sits at its own edge
-# whatever the width, and the screenshots of whole pages are the slow part of this file.
-PIXEL_WIDTH = 412
+WIDTH = 412
 # Every block of the content marked as far, so the rule applies wherever it may.
 MARK_ALL_JS = f"""() => document.querySelectorAll(
   "{", ".join(f".{name} > *" for name in sorted(far.FLOW_CONTAINERS))}"
@@ -117,12 +116,9 @@ def pixels_differ(page: Any, before: bytes, after: bytes) -> str:
     return str(page.evaluate(PIXELS_DIFFER_JS, pngs))
 
 
-def compare(
-    page: Any, url: str, width: int, extra_css: str = "", *, pixels: bool = True
-) -> dict[str, Any]:
-    """Boxes, and pixels unless ``pixels`` is false, of the page with the rule and
-    without it."""
-    page.set_viewport_size({"width": width, "height": 900})
+def compare(page: Any, url: str, extra_css: str = "") -> dict[str, Any]:
+    """Boxes and pixels of the page with the rule and without it."""
+    page.set_viewport_size({"width": WIDTH, "height": 900})
     page.goto(url, wait_until="networkidle")
     page.evaluate(MARK_ALL_JS)
     if extra_css:
@@ -131,13 +127,11 @@ def compare(
     sitekit.show_every_block(page)
     # Measured before any getComputedStyle call, which would lay out a skipped block.
     boxes = page.evaluate(BOXES_JS)
-    shot = page.screenshot() if pixels else b""
+    shot = page.screenshot()
     contained = page.evaluate(CONTAINED_JS)
-    clipped = ""
-    if pixels:
-        page.evaluate(UNCLIP_JS)
-        page.evaluate(FRAMES)
-        clipped = pixels_differ(page, shot, page.screenshot())
+    page.evaluate(UNCLIP_JS)
+    page.evaluate(FRAMES)
+    clipped = pixels_differ(page, shot, page.screenshot())
     page.add_style_tag(content=WITHOUT)
     page.evaluate(FRAMES)
     assert page.evaluate(CONTAINED_JS) == 0
@@ -149,40 +143,31 @@ def compare(
 
 
 @pytest.fixture(scope="module")
-def compared(browser: Any, site: Site) -> dict[int, dict[str, dict[str, Any]]]:
-    """{width: {page: comparison}} for every page at each width."""
-    found: dict[int, dict[str, dict[str, Any]]] = {}
+def compared(browser: Any, site: Site) -> dict[str, dict[str, Any]]:
+    """{page: comparison} for every page."""
     context = browser.new_context()
     context.set_default_timeout(20_000)
     try:
         page = context.new_page()
         watch(page, Visit("(containment)"), site.base_url)
-        for width in WIDTHS:
-            found[width] = {
-                p or "(home)": compare(page, site.url(p), width, pixels=width == PIXEL_WIDTH)
-                for p in site.paths
-            }
+        return {p or "(home)": compare(page, site.url(p)) for p in site.paths}
     finally:
         context.close()
-    return found
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_containment_moves_no_element(compared: dict[int, Any], width: int) -> None:
-    pages = compared[width]
-    problems = {path: c["moved"][:5] for path, c in pages.items() if c["moved"]}
+def test_containment_moves_no_element(compared: dict[str, Any]) -> None:
+    problems = {path: c["moved"][:5] for path, c in compared.items() if c["moved"]}
     assert problems == {}, json.dumps(problems, indent=1)
     # Not a vacuous pass: every page has blocks under the rule.
-    assert all(c["contained"] > 0 for c in pages.values()), {
-        p: c["contained"] for p, c in pages.items()
+    assert all(c["contained"] > 0 for c in compared.values()), {
+        p: c["contained"] for p, c in compared.items()
     }
 
 
-def test_containment_cuts_off_nothing(compared: dict[int, Any]) -> None:
+def test_containment_cuts_off_nothing(compared: dict[str, Any]) -> None:
     """The same pixels with the blocks' clip and without it, every focus ring drawn:
     nothing a block holds is cut off at its edge (layout.css gives the clip a margin)."""
-    pages = compared[PIXEL_WIDTH].items()
-    problems = {path: c["pixels"] for path, c in pages if c["pixels"]}
+    problems = {path: c["pixels"] for path, c in compared.items() if c["pixels"]}
     assert problems == {}, problems
 
 
@@ -197,9 +182,9 @@ def test_the_comparison_sees_what_containment_would_change(browser: Any, site: S
         watch(page, Visit("(containment)"), site.base_url)
         url = site.url(page_with(site, "prediction"))
         grown = ".md-content__inner > div.highlight { content-visibility: auto; }"
-        assert compare(page, url, 1280, grown)["moved"]
+        assert compare(page, url, grown)["moved"]
         clipped = ".md-content * { overflow-clip-margin: 0px !important; }"
-        assert compare(page, url, 1280, clipped)["pixels"]
+        assert compare(page, url, clipped)["pixels"]
     finally:
         context.close()
 
