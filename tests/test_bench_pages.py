@@ -1,0 +1,44 @@
+"""The page benchmark's CPU calibration (benchmarks/pages.py): the multiplier Lighthouse's
+calibration gives a host of a given benchmark index."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import pages
+
+
+@pytest.mark.parametrize(("index", "multiplier"), pages.CALIBRATION)
+def test_the_calibration_points_give_their_multipliers(index: float, multiplier: float) -> None:
+    assert pages.calibrated_multiplier(index) == pytest.approx(multiplier)
+
+
+def test_between_points_the_multiplier_is_linear() -> None:
+    # Halfway from 800 (2x) to 1300 (3x), and this machine's median index (stop 22).
+    assert pages.calibrated_multiplier(1050) == pytest.approx(2.5)
+    assert pages.calibrated_multiplier(1177) == pytest.approx(2.754)
+
+
+def test_beyond_the_last_point_the_last_segment_goes_on() -> None:
+    # One more x per 233 of index, as from 1300 (3x) to 1533 (4x).
+    assert pages.calibrated_multiplier(1766) == pytest.approx(5.0)
+    assert pages.calibrated_multiplier(2000) == pytest.approx(6.004, abs=1e-3)
+
+
+def test_the_multiplier_rises_with_the_index_without_jumps() -> None:
+    indices = [150 + 0.5 * k for k in range(4000)]
+    values = [pages.calibrated_multiplier(x) for x in indices]
+    steps = [b - a for a, b in itertools.pairwise(values)]
+    assert all(0 < step < 0.003 for step in steps)
+
+
+@pytest.mark.parametrize("index", [149.9, 0.0, -1.0, math.nan, math.inf])
+def test_an_index_the_calibration_does_not_cover_is_refused(index: float) -> None:
+    with pytest.raises(ValueError, match=r"benchmark_index: expected a finite number >= 150"):
+        pages.calibrated_multiplier(index)
