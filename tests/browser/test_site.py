@@ -91,12 +91,23 @@ LINKS_JS = """() => ({
   ids: [...document.querySelectorAll("[id], a[name]")].map((e) => e.id || e.getAttribute("name")),
 })"""
 
+# axe-core's violations on the whole page; and, whatever their impact, those inside the
+# marks under checked equations (details.docrun-check, open like every box), with how many
+# marks were open, so that a page with none does not pass unseen.
 AXE_JS = """async () => {
   const result = await axe.run(document, { resultTypes: ["violations"] });
-  return result.violations.map((v) => ({
+  const inMark = (node) =>
+    !!document.querySelector(node.target[0])?.closest("details.docrun-check");
+  const summary = (v, nodes) => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
-  }));
+    nodes: nodes.slice(0, 3).map((n) => n.target.join(" ")),
+  });
+  return {
+    violations: result.violations.map((v) => summary(v, v.nodes)),
+    in_marks: result.violations.filter((v) => v.nodes.some(inMark))
+      .map((v) => summary(v, v.nodes.filter(inMark))),
+    marks_open: document.querySelectorAll("details.docrun-check[open]").length,
+  };
 }"""
 
 
@@ -158,6 +169,8 @@ class Visit:
     links: list[str] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     axe: list[dict[str, Any]] = field(default_factory=list)
+    axe_in_marks: list[dict[str, Any]] = field(default_factory=list)
+    marks_open: int = 0
     features: list[str] = field(default_factory=list)
 
 
@@ -230,7 +243,9 @@ def visit_every_page(browser: Any, site: Site, color_scheme: str) -> dict[str, V
             found = page.evaluate(LINKS_JS)
             visit.links, visit.ids = found["links"], set(found["ids"])
             page.add_script_tag(path=str(sitekit.AXE))
-            visit.axe = page.evaluate(AXE_JS)
+            found_by_axe = page.evaluate(AXE_JS)
+            visit.axe, visit.axe_in_marks = found_by_axe["violations"], found_by_axe["in_marks"]
+            visit.marks_open = found_by_axe["marks_open"]
             page.close()
             visits[path] = visit
     finally:
@@ -383,6 +398,21 @@ def test_axe_finds_no_serious_violation(scheme: str, request: pytest.FixtureRequ
     assert failures(visits, lambda v: [] if v.scheme == expected else [v.scheme]) == {}
     found = failures(visits, lambda v: [x for x in v.axe if x["impact"] in SERIOUS])
     assert found == {}, json.dumps(found, indent=1)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_at_all_in_the_open_equation_marks(
+    scheme: str, request: pytest.FixtureRequest
+) -> None:
+    """The marks under checked equations, open, legible in both palettes: no axe finding of
+    any impact inside one (the rest of the page is held to serious and critical)."""
+    visits = request.getfixturevalue(scheme)
+    assert failures(visits, lambda v: v.axe_in_marks) == {}
+    # Not a vacuous pass: every page with checked equations had its marks open under axe.
+    from test_equation_marks import PAGES_WITH_EQUATIONS  # type: ignore[import-not-found]
+
+    without = [path for path in PAGES_WITH_EQUATIONS if not visits[path].marks_open]
+    assert without == []
 
 
 # ---- across the site ---------------------------------------------------------------------
