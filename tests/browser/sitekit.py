@@ -32,6 +32,17 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parent.parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORT = {"width": 1280, "height": 900}
+# The pages whose displayed equations the build checks, each under a mark (details.docrun-check).
+PAGES_WITH_EQUATIONS = [
+    "notebooks/original-article/",
+    "prediction/",
+    "error/",
+    "gradient/",
+    "gradient-descent/",
+    "squared-errors/",
+    "errata/",
+    "reference/",
+]
 
 
 @dataclass(frozen=True)

@@ -23,17 +23,6 @@ MARKS_JS = """
 }))
 """
 
-PAGES_WITH_EQUATIONS = [
-    "notebooks/original-article/",
-    "prediction/",
-    "error/",
-    "gradient/",
-    "gradient-descent/",
-    "squared-errors/",
-    "errata/",
-    "reference/",
-]
-
 
 def open_page(
     browser: Any, site: Site, path: str, scheme: str, **options: Any
@@ -49,7 +38,7 @@ def open_page(
     return context, page, visit
 
 
-@pytest.mark.parametrize("path", PAGES_WITH_EQUATIONS)
+@pytest.mark.parametrize("path", sitekit.PAGES_WITH_EQUATIONS)
 def test_checked_equations_carry_a_mark_that_says_what_was_checked(
     browser: Any, site: Site, path: str
 ) -> None:

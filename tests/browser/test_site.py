@@ -409,9 +409,7 @@ def test_axe_finds_nothing_at_all_in_the_open_equation_marks(
     visits = request.getfixturevalue(scheme)
     assert failures(visits, lambda v: v.axe_in_marks) == {}
     # Not a vacuous pass: every page with checked equations had its marks open under axe.
-    from test_equation_marks import PAGES_WITH_EQUATIONS  # type: ignore[import-not-found]
-
-    without = [path for path in PAGES_WITH_EQUATIONS if not visits[path].marks_open]
+    without = [path for path in sitekit.PAGES_WITH_EQUATIONS if not visits[path].marks_open]
     assert without == []
 
 
