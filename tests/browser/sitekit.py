@@ -7,6 +7,7 @@ walking the HTML files, and Debian's Chromium is launched headless through Playw
 
 from __future__ import annotations
 
+import base64
 import functools
 import gzip
 import http.server
@@ -210,3 +211,41 @@ def show_every_block(page: Any, *, scripts: bool = True) -> None:
         if page.evaluate("document.documentElement.scrollHeight") == height:
             return
     raise AssertionError(f"{page.url}: the page's height does not settle")
+
+
+# Where two screenshots (base64 PNG) differ, decoded by the browser.
+PIXELS_DIFFER_JS = """async ([before, after]) => {
+  const decode = async (png) => {
+    const response = await fetch(`data:image/png;base64,${png}`);
+    return createImageBitmap(await response.blob());
+  };
+  const [a, b] = await Promise.all([decode(before), decode(after)]);
+  if (a.width !== b.width || a.height !== b.height) {
+    return `size ${a.width}x${a.height} -> ${b.width}x${b.height}`;
+  }
+  const [w, h] = [a.width, a.height];
+  const data = (bitmap) => {
+    const context = new OffscreenCanvas(w, h).getContext("2d");
+    context.drawImage(bitmap, 0, 0);
+    return context.getImageData(0, 0, w, h).data;
+  };
+  const [p, q] = [data(a), data(b)];
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
+  for (let i = 0; i < p.length; i += 4) {
+    // A channel off by a few levels is rounding in the rasteriser (large tiles of the
+    // same page are not always rastered alike).
+    // (Written out, not mapped over the channels: this loop runs over millions of pixels.)
+    const off = Math.max(
+      Math.abs(p[i] - q[i]), Math.abs(p[i + 1] - q[i + 1]), Math.abs(p[i + 2] - q[i + 2]));
+    if (off <= 24) continue;
+    const [x, y] = [(i / 4) % w, Math.floor(i / 4 / w)];
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+  }
+  return x1 < 0 ? "" : `pixels differ from (${x0}, ${y0}) to (${x1}, ${y1})`;
+}"""
+
+
+def pixels_differ(page: Any, before: bytes, after: bytes) -> str:
+    """Where two screenshots differ, or "" when they do not."""
+    pngs = [base64.b64encode(shot).decode("ascii") for shot in (before, after)]
+    return str(page.evaluate(PIXELS_DIFFER_JS, pngs))

@@ -17,7 +17,6 @@ comparisons are the slowest part of the test suite (the desktop's width added ab
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -78,44 +77,6 @@ def moved(before: list[list[Any]], after: list[list[Any]]) -> list[str]:
     ]
 
 
-# Where two screenshots (base64 PNG) differ, decoded by the browser.
-PIXELS_DIFFER_JS = """async ([before, after]) => {
-  const decode = async (png) => {
-    const response = await fetch(`data:image/png;base64,${png}`);
-    return createImageBitmap(await response.blob());
-  };
-  const [a, b] = await Promise.all([decode(before), decode(after)]);
-  if (a.width !== b.width || a.height !== b.height) {
-    return `size ${a.width}x${a.height} -> ${b.width}x${b.height}`;
-  }
-  const [w, h] = [a.width, a.height];
-  const data = (bitmap) => {
-    const context = new OffscreenCanvas(w, h).getContext("2d");
-    context.drawImage(bitmap, 0, 0);
-    return context.getImageData(0, 0, w, h).data;
-  };
-  const [p, q] = [data(a), data(b)];
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
-  for (let i = 0; i < p.length; i += 4) {
-    // A channel off by a few levels is rounding in the rasteriser (large tiles of the
-    // same page are not always rastered alike).
-    // (Written out, not mapped over the channels: this loop runs over millions of pixels.)
-    const off = Math.max(
-      Math.abs(p[i] - q[i]), Math.abs(p[i + 1] - q[i + 1]), Math.abs(p[i + 2] - q[i + 2]));
-    if (off <= 24) continue;
-    const [x, y] = [(i / 4) % w, Math.floor(i / 4 / w)];
-    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-  }
-  return x1 < 0 ? "" : `pixels differ from (${x0}, ${y0}) to (${x1}, ${y1})`;
-}"""
-
-
-def pixels_differ(page: Any, before: bytes, after: bytes) -> str:
-    """Where two screenshots differ, or "" when they do not."""
-    pngs = [base64.b64encode(shot).decode("ascii") for shot in (before, after)]
-    return str(page.evaluate(PIXELS_DIFFER_JS, pngs))
-
-
 def compare(page: Any, url: str, extra_css: str = "") -> dict[str, Any]:
     """Boxes and pixels of the page with the rule and without it."""
     page.set_viewport_size({"width": WIDTH, "height": 900})
@@ -131,7 +92,7 @@ def compare(page: Any, url: str, extra_css: str = "") -> dict[str, Any]:
     contained = page.evaluate(CONTAINED_JS)
     page.evaluate(UNCLIP_JS)
     page.evaluate(FRAMES)
-    clipped = pixels_differ(page, shot, page.screenshot())
+    clipped = sitekit.pixels_differ(page, shot, page.screenshot())
     page.add_style_tag(content=WITHOUT)
     page.evaluate(FRAMES)
     assert page.evaluate(CONTAINED_JS) == 0

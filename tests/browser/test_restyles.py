@@ -15,17 +15,26 @@ does without it (mkdocs.yml).
 
 These tests read Chromium's own trace of a cold load (its invalidation tracking), not
 timings: which element a script changed and how, and how often each stylesheet was parsed.
+
+Material's bundle also took each table out of the page and put it back in a wrapper, so
+that the table was styled and laid out again; the build now writes the wrapper
+(docrun/src/docrun/tables.py). The last tests watch the page's tree for a table taken out,
+and compare each table with Material's own wrapping of it, pixel for pixel.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
 import pytest
+import sitekit
 from sitekit import Site
 from test_site import Visit, watch  # type: ignore[import-not-found]
+
+from docrun import tables
 
 TRACE_CATEGORIES = ",".join(
     [
@@ -148,3 +157,143 @@ def test_no_script_restyles_the_whole_page_while_it_loads(
         if changes:
             found[path or "(home)"] = changes
     assert found == {}, json.dumps(found, indent=1)
+
+
+# ---- tables ------------------------------------------------------------------------------
+
+# Records each element with a table in it that is taken out of the page (an init script:
+# it watches from before the first element is parsed).
+TABLES_TAKEN_OUT_JS = """window.__tablesTakenOut = [];
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.removedNodes) {
+      const element = node.nodeType === Node.ELEMENT_NODE;
+      if (element && (node.matches("table") || node.querySelector("table"))) {
+        window.__tablesTakenOut.push(node.outerHTML.slice(0, 60));
+      }
+    }
+  }
+}).observe(document, { childList: true, subtree: true });"""
+# Each table of the content, and how many of Material's wrappers hold it.
+WRAPPERS_JS = """() => [...document.querySelectorAll(".md-content table")].map((table) => {
+  let wrappers = 0;
+  for (let el = table.parentElement; el; el = el.parentElement) {
+    if (el.classList.contains("md-typeset__scrollwrap")) wrappers += 1;
+  }
+  return wrappers;
+})"""
+# The build's wrapper (the far mark, if any, moved back to the table) taken off again: the
+# page as Material's bundle would otherwise get it.
+BUILT_WRAPPER = re.compile(
+    r'<div class="md-typeset__scrollwrap"( data-docrun-far)?><div class="md-typeset__table">'
+    rf'<table class="{tables.CLASS}"'
+)
+
+
+def without_the_build_wrapper(html: str) -> str:
+    bare = BUILT_WRAPPER.sub(lambda m: "<table" + (m.group(1) or ""), html)
+    return bare.replace("</table>" + tables.CLOSE, "</table>")
+
+
+def pages_with_tables(site: Site) -> list[str]:
+    found = [p for p in site.paths if "<table" in (site.root / p / "index.html").read_text()]
+    assert "notation/" in found, found  # not a vacuous pass: the symbol table is one
+    return found
+
+
+def load_tables(browser: Any, url: str, *, bare: bool = False) -> dict[str, Any]:
+    """A cold load of url (bare: without the build's wrappers): the tables taken out of the
+    page while it loaded, how many wrappers hold each table, and a screenshot of each
+    table's wrapper (every block shown and every <details> open, the pointer on the table's
+    second row)."""
+    context = browser.new_context(viewport=sitekit.VIEWPORT)
+    context.set_default_timeout(20_000)
+    try:
+        context.add_init_script(TABLES_TAKEN_OUT_JS)
+        page = context.new_page()
+        watch(page, Visit(url), url)
+        if bare:
+
+            def rewrite(route: Any) -> None:
+                response = route.fetch()
+                route.fulfill(response=response, body=without_the_build_wrapper(response.text()))
+
+            page.route(url, rewrite)
+        page.goto(url, wait_until="load")
+        page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+        sitekit.unskip_every_block(page)
+        shots = []
+        for wrapper in page.locator(".md-content .md-typeset__scrollwrap").all():
+            wrapper.locator("tbody tr").nth(1).hover()
+            page.wait_for_timeout(200)  # the row's tint fades in over 125 ms
+            shots.append(wrapper.screenshot(animations="disabled"))
+        return {
+            "taken out": page.evaluate("window.__tablesTakenOut"),
+            "wrappers": page.evaluate(WRAPPERS_JS),
+            "shots": shots,
+        }
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def tables_loaded(browser: Any, site: Site) -> dict[str, dict[str, dict[str, Any]]]:
+    """{page: {"built": its load, "bare": its load without the build's wrappers}} for every
+    page with a table. In the light palette only: the table rules set no colour of their
+    own, only Material's custom properties, which each palette sets for both."""
+    return {
+        path: {
+            "built": load_tables(browser, site.url(path)),
+            "bare": load_tables(browser, site.url(path), bare=True),
+        }
+        for path in pages_with_tables(site)
+    }
+
+
+def test_no_table_is_taken_out_of_a_page_while_it_loads(tables_loaded: dict[str, Any]) -> None:
+    """Every table of the content arrives in Material's wrapper, and the bundle moves none:
+    each table is held by exactly one wrapper once the page has loaded."""
+    found = {
+        path: {k: loads["built"][k] for k in ("taken out", "wrappers")}
+        for path, loads in tables_loaded.items()
+        if loads["built"]["taken out"] or set(loads["built"]["wrappers"]) != {1}
+    }
+    assert found == {}, json.dumps(found, indent=1)
+
+
+def test_the_watch_sees_material_take_bare_tables_out(tables_loaded: dict[str, Any]) -> None:
+    """Not a vacuous pass: served without the build's wrappers, each page's tables are
+    taken out by Material's bundle, and put back in one wrapper each."""
+    for path, loads in tables_loaded.items():
+        bare = loads["bare"]
+        # Material holds each table's place with an empty table for a moment.
+        taken_out = [t for t in bare["taken out"] if t != "<table></table>"]
+        assert len(taken_out) == len(bare["wrappers"]) >= 1, (path, taken_out)
+        assert all(t.startswith("<table") for t in taken_out), (path, taken_out)
+        assert set(bare["wrappers"]) == {1}, (path, bare["wrappers"])
+
+
+def test_tables_look_as_materials_own_wrapping_draws_them(
+    browser: Any, tables_loaded: dict[str, Any]
+) -> None:
+    """Each table, as built (a class of its own, layout.css's rules), shows the same pixels
+    as Material's wrapping of the bare table with Material's rules, the pointer on a row.
+    A cell's padding 0.05em narrower fails it on every page; the tint of the row under the
+    pointer (about 9 levels a channel) is fainter than the comparison's tolerance."""
+    found = {}
+    for path, loads in tables_loaded.items():
+        built, bare = loads["built"]["shots"], loads["bare"]["shots"]
+        assert len(built) == len(bare) >= 1, path
+        differ = [pixels_differ(browser, a, b) for a, b in zip(built, bare, strict=True)]
+        if any(differ):
+            found[path] = differ
+    assert found == {}, json.dumps(found, indent=1)
+
+
+def pixels_differ(browser: Any, before: bytes, after: bytes) -> str:
+    """sitekit.pixels_differ, in a page of its own."""
+    context = browser.new_context()
+    try:
+        return sitekit.pixels_differ(context.new_page(), before, after)
+    finally:
+        context.close()

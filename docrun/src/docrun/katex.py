@@ -14,7 +14,9 @@ This plugin
 4. copies KaTeX's stylesheet and fonts from ``node_modules/katex/dist`` into the built site;
 5. preloads, on each page, exactly the KaTeX fonts its math uses (:mod:`docrun.katex_fonts`),
    so that equations are drawn at first paint;
-6. marks the blocks that lie far below the first screen (:mod:`docrun.far`), which the
+6. writes the wrapper Material's bundle would put each table in (:mod:`docrun.tables`),
+   so that no table is taken out and laid out again as the page loads;
+7. marks the blocks that lie far below the first screen (:mod:`docrun.far`), which the
    browser may then skip until the reader scrolls near.
 
 One Node.js process serves the whole build (batches of JSON lines over stdin/stdout), so
@@ -52,7 +54,7 @@ from pymdownx.arithmatex import (  # type: ignore[import-untyped]
     InlineArithmatexPattern,
 )
 
-from docrun import cache, far, notebook
+from docrun import cache, far, notebook, tables
 from docrun.blocks import find_fences
 from docrun.katex_fonts import KatexFonts, preload_links
 
@@ -718,8 +720,9 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
             output = replace_arithmatex(output, dict(zip(items, rendered, strict=True)))
         if self._fonts is not None:
             output = add_font_preloads(output, self._fonts)
-        # Last, on the finished HTML: where a block lies depends on the rendered math.
-        return far.mark_far_blocks(output)
+        # Last, on the finished HTML: where a block lies depends on the rendered math, and
+        # a wrapped table's block is its wrapper.
+        return far.mark_far_blocks(tables.wrap_tables(output))
 
     def _render_toc_math(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Headings with math show it rendered in the table of contents too.
