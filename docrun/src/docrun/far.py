@@ -29,7 +29,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-# Marks a far block (an attribute, not a class: Material styles `table:not([class])`).
+# Marks a far block (an attribute, not a class: Material styles some elements only when
+# they have no class, such as `table:not([class])`).
 ATTRIBUTE = "data-docrun-far"
 FAR_PX = 2000.0
 PX_PER_CHAR = 0.25
