@@ -69,6 +69,8 @@ def wrap_tables(html: str) -> str:
         Material's two wrapper ``<div>``\\ s (``OPEN`` … ``CLOSE``); nothing else changes.
         A table nested in another is wrapped too, as Material does.
     """
+    if "<table" not in html.lower():
+        return html  # most pages: spares a parse of the page on every rebuild
     finder = _Tables()
     finder.feed(html)
     finder.close()
