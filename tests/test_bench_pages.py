@@ -1,5 +1,5 @@
-"""The page benchmark's CPU calibration (benchmarks/pages.py): the multiplier Lighthouse's
-calibration gives a host of a given benchmark index."""
+"""The page benchmark (benchmarks/pages.py): the multiplier Lighthouse's
+calibration gives a host of a given benchmark index, and what it reads from a report."""
 
 from __future__ import annotations
 
@@ -42,3 +42,38 @@ def test_the_multiplier_rises_with_the_index_without_jumps() -> None:
 def test_an_index_the_calibration_does_not_cover_is_refused(index: float) -> None:
     with pytest.raises(ValueError, match=r"benchmark_index: expected a finite number >= 150"):
         pages.calibrated_multiplier(index)
+
+
+def report(bootup: list[dict[str, object]]) -> dict[str, object]:
+    """A Lighthouse JSON report cut down to what scores_of reads."""
+    categories = {name: {"score": 0.9} for name in pages.CATEGORIES}
+    audits: dict[str, object] = {audit: {"numericValue": 1.0} for audit in pages.METRICS.values()}
+    audits["bootup-time"] = {"details": {"items": bootup}}
+    return {"categories": categories, "audits": audits}
+
+
+BUNDLE = "https://127.0.0.1:9/assets/javascripts/bundle.a5f9d56c.min.js"
+
+
+def test_the_theme_time_is_the_bundle_s_and_no_other_script_s() -> None:
+    items = [
+        {"url": "https://127.0.0.1:9/notation/", "total": 1690.0},
+        {"url": BUNDLE, "total": 645.0},
+        {"url": "https://127.0.0.1:9/javascripts/palette.js", "total": 78.0},
+        {"url": "Unattributable", "total": 842.0},
+    ]
+    assert pages.scores_of(report(items))[pages.THEME] == 645.0
+
+
+def test_a_theme_time_lighthouse_leaves_out_is_shown_as_below_its_threshold() -> None:
+    scores = pages.scores_of(report([{"url": "https://127.0.0.1:9/", "total": 300.0}]))
+    assert scores[pages.THEME] == 0.0
+    row = pages.Row(page="home", text_page=True, scores=scores)
+    assert pages.metrics_table([row]).splitlines()[-1].endswith("| < 50 ms |")
+    row.scores = scores | {pages.THEME: 645.0}
+    assert pages.metrics_table([row]).splitlines()[-1].endswith("| 645 ms |")
+
+
+def test_two_theme_scripts_are_refused() -> None:
+    with pytest.raises(RuntimeError, match="one theme script, found 2"):
+        pages.scores_of(report([{"url": BUNDLE, "total": 60.0}, {"url": BUNDLE, "total": 70.0}]))
