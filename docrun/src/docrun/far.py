@@ -26,8 +26,9 @@ object's contents, the notebook): the stylesheet decides which of them may be sk
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
+
+from docrun import html_edits
 
 # Marks a far block (an attribute, not a class: Material styles some elements only when
 # they have no class, such as `table:not([class])`).
@@ -131,11 +132,10 @@ def mark_far_blocks(html: str, far_px: float = FAR_PX) -> str:
     finder = _Finder(far_px)
     finder.feed(html)
     finder.close()
-    line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
-    pieces, cursor = [], 0
-    for (line, column), start_tag in finder.far:
-        at = line_starts[line - 1] + column
-        assert html.startswith(start_tag, at), (line, column, start_tag)
-        pieces += [html[cursor:at], _with_attribute(start_tag)]
-        cursor = at + len(start_tag)
-    return "".join(pieces) + html[cursor:]
+    offset = html_edits.offset_of(html)
+    edits = []
+    for position, start_tag in finder.far:
+        at = offset(position)
+        assert html.startswith(start_tag, at), (position, start_tag)
+        edits.append((at, len(start_tag), _with_attribute(start_tag)))
+    return html_edits.splice(html, edits)

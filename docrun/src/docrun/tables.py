@@ -19,8 +19,9 @@ that each table looks as Material's own wrapping draws it, pixel for pixel.
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
+
+from docrun import html_edits
 
 CLASS = "docrun-table"
 OPEN = '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
@@ -76,11 +77,7 @@ def wrap_tables(html: str) -> str:
     finder = _Tables()
     finder.feed(html)
     finder.close()
-    line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
-
-    def offset(position: tuple[int, int]) -> int:
-        return line_starts[position[0] - 1] + position[1]
-
+    offset = html_edits.offset_of(html)
     edits: list[tuple[int, int, str]] = []  # (at, length replaced, new text)
     for start, start_tag, end in finder.found:
         at = offset(start)
@@ -90,8 +87,4 @@ def wrap_tables(html: str) -> str:
         end_tag = html[at : at + len("</table>")]
         assert end_tag.lower() == "</table>", (end, end_tag)
         edits.append((at, len(end_tag), end_tag + CLOSE))
-    pieces, cursor = [], 0
-    for at, length, text in sorted(edits):
-        pieces += [html[cursor:at], text]
-        cursor = at + length
-    return "".join(pieces) + html[cursor:]
+    return html_edits.splice(html, edits)
