@@ -12,7 +12,7 @@ import functools
 import gzip
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,3 +249,14 @@ def pixels_differ(page: Any, before: bytes, after: bytes) -> str:
     """Where two screenshots differ, or "" when they do not."""
     pngs = [base64.b64encode(shot).decode("ascii") for shot in (before, after)]
     return str(page.evaluate(PIXELS_DIFFER_JS, pngs))
+
+
+def rewrite_page(page: Any, url: str, edit: Callable[[str], str]) -> None:
+    """Serve the page at url to page with its HTML passed through edit (for the checks
+    that compare the page as built with the page without one of the build's steps)."""
+
+    def rewrite(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=edit(response.text()))
+
+    page.route(url, rewrite)

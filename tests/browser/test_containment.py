@@ -179,12 +179,7 @@ def load(browser: Any, url: str, screen: tuple[int, int], html: Any = None) -> d
         context.add_init_script(SHIFTS_JS)
         page = context.new_page()
         if html is not None:
-
-            def rewrite(route: Any) -> None:
-                response = route.fetch()
-                route.fulfill(response=response, body=html(response.text()))
-
-            page.route(url, rewrite)
+            sitekit.rewrite_page(page, url, html)
         page.goto(url, wait_until="load")
         page.evaluate(sitekit.FRAMES_JS)
         page.wait_for_timeout(300)

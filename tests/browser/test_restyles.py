@@ -213,12 +213,7 @@ def load_tables(browser: Any, url: str, *, bare: bool = False) -> dict[str, Any]
         page = context.new_page()
         watch(page, Visit(url), url)
         if bare:
-
-            def rewrite(route: Any) -> None:
-                response = route.fetch()
-                route.fulfill(response=response, body=without_the_build_wrapper(response.text()))
-
-            page.route(url, rewrite)
+            sitekit.rewrite_page(page, url, without_the_build_wrapper)
         page.goto(url, wait_until="load")
         page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
         sitekit.unskip_every_block(page)
