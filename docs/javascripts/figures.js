@@ -33,8 +33,5 @@
     figure.querySelector(".mlfig-controls").hidden = false;
     show();
   };
-  const setUpAll = () => document.querySelectorAll("figure.mlfig").forEach(setUp);
-  // document$ (Material) emits on the first load and after every instant navigation.
-  if (typeof document$ !== "undefined") document$.subscribe(setUpAll);
-  else setUpAll();
+  document.querySelectorAll("figure.mlfig").forEach(setUp);
 })();

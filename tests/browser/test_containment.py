@@ -32,7 +32,7 @@ WIDTH = 412
 MARK_ALL_JS = f"""() => document.querySelectorAll(
   "{", ".join(f".{name} > *" for name in sorted(far.FLOW_CONTAINERS))}"
 ).forEach((el) => el.setAttribute("{far.ATTRIBUTE}", ""))"""
-# Material's code navigation (.md-code__nav) is placed by a script as the block scrolls.
+# The copy button's bar (.md-code__nav) is added by a script (javascripts/copy.js).
 BOXES_JS = """() => [...document.querySelectorAll(".md-content *")]
   .filter((el) => !el.closest(".md-code__nav"))
   .map((el) => {
@@ -88,11 +88,12 @@ def compare(page: Any, url: str, extra_css: str = "") -> dict[str, Any]:
     sitekit.show_every_block(page)
     # Measured before any getComputedStyle call, which would lay out a skipped block.
     boxes = page.evaluate(BOXES_JS)
-    shot = page.screenshot()
+    # Transitions finished: a copy button fades to its focused colour over 250 ms.
+    shot = page.screenshot(animations="disabled")
     contained = page.evaluate(CONTAINED_JS)
     page.evaluate(UNCLIP_JS)
     page.evaluate(FRAMES)
-    clipped = sitekit.pixels_differ(page, shot, page.screenshot())
+    clipped = sitekit.pixels_differ(page, shot, page.screenshot(animations="disabled"))
     page.add_style_tag(content=WITHOUT)
     page.evaluate(FRAMES)
     assert page.evaluate(CONTAINED_JS) == 0
