@@ -260,3 +260,17 @@ def rewrite_page(page: Any, url: str, edit: Callable[[str], str]) -> None:
         route.fulfill(response=response, body=edit(response.text()))
 
     page.route(url, rewrite)
+
+
+# Material's bundle defines document$ (and its other streams) as it is evaluated.
+BUNDLE_LOADED_JS = "() => typeof document$ !== 'undefined'"
+
+
+def load_materials_bundle(page: Any) -> None:
+    """Ask for search as a reader would (a click in the search box, which sits in the
+    header of a wide window), so that javascripts/search.js loads Material's bundle; wait
+    until it has run and its components have had two frames, then close the search."""
+    page.click("input.md-search__input")
+    page.wait_for_function(BUNDLE_LOADED_JS)
+    page.evaluate(FRAMES_JS)
+    page.keyboard.press("Escape")

@@ -18,8 +18,10 @@ timings: which element a script changed and how, and how often each stylesheet w
 
 Material's bundle also took each table out of the page and put it back in a wrapper, so
 that the table was styled and laid out again; the build now writes the wrapper
-(docrun/src/docrun/tables.py). The last tests watch the page's tree for a table taken out,
-and compare each table with Material's own wrapping of it, pixel for pixel.
+(docrun/src/docrun/tables.py). The bundle now loads only with search
+(javascripts/search.js), which would then move them. The last tests load a page, ask for
+search, watch the page's tree for a table taken out, and compare each table with
+Material's own wrapping of it, pixel for pixel.
 """
 
 from __future__ import annotations
@@ -215,6 +217,8 @@ def load_tables(browser: Any, url: str, *, bare: bool = False) -> dict[str, Any]
         if bare:
             sitekit.rewrite_page(page, url, without_the_build_wrapper)
         page.goto(url, wait_until="load")
+        # The bundle loads only with search; once it has, it must still move no table.
+        sitekit.load_materials_bundle(page)
         page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
         sitekit.unskip_every_block(page)
         shots = []

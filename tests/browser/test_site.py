@@ -162,6 +162,7 @@ class Visit:
     figure_colours: list[dict[str, Any]] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)
     failed_responses: list[str] = field(default_factory=list)
     text: str = ""
     math: dict[str, Any] = field(default_factory=dict)
@@ -196,6 +197,8 @@ def watch(page: Any, visit: Visit, base_url: str) -> None:
 
     def route(route: Any) -> None:
         url = route.request.url
+        if route.request.resource_type == "script":
+            visit.scripts.append(url.rsplit("/", 1)[-1])
         if same_origin(url, base_url) or urlsplit(url).scheme in {"data", "blob"}:
             route.continue_()
         else:
@@ -320,6 +323,15 @@ def test_no_console_errors(scheme: str, request: pytest.FixtureRequest) -> None:
 def test_no_request_goes_to_another_origin(light: dict[str, Visit], dark: dict[str, Visit]) -> None:
     assert failures(light, lambda v: v.foreign_requests) == {}
     assert failures(dark, lambda v: v.foreign_requests) == {}
+
+
+def test_no_page_fetches_materials_bundle_while_it_loads(
+    light: dict[str, Visit], dark: dict[str, Visit]
+) -> None:
+    """The bundle waits for search (javascripts/search.js); the page's own scripts ran."""
+    for visits in (light, dark):
+        assert failures(visits, lambda v: [s for s in v.scripts if s.startswith("bundle.")]) == {}
+        assert all("search.js" in v.scripts for p, v in visits.items() if p != MISSING)
 
 
 def test_no_request_fails(light: dict[str, Visit]) -> None:
