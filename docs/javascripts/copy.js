@@ -28,6 +28,8 @@ function typedLines(transcript) {
   const config = document.getElementById("__config");
   const words = (config && JSON.parse(config.textContent).translations) || {};
   const dialog = document.querySelector(".md-dialog .md-dialog__inner");
+  // A live region before anything is said in it: a screen reader then reads each message.
+  dialog?.setAttribute("role", "status");
 
   document.querySelectorAll(".md-content pre > code").forEach((code) => {
     const nav = document.createElement("nav");
@@ -43,7 +45,6 @@ function typedLines(transcript) {
   let shown;
   const say = (message) => {
     if (!dialog) return;
-    dialog.setAttribute("role", "status");
     dialog.textContent = message;
     dialog.parentElement.classList.add("md-dialog--active");
     clearTimeout(shown);
