@@ -19,6 +19,8 @@
   const h1 = document.querySelector(".md-content h1");
   const top = document.querySelector("[data-top]");
 
+  // Scrolled to the end: no heading further down can come under the header.
+  const atEnd = () => innerHeight + scrollY >= document.documentElement.scrollHeight - 1;
   // Material's measures, in rem: the header's height, and where a followed link puts its
   // heading (the stylesheet's scroll-margin-top for :target). The root's size is read at
   // the first scroll.
@@ -27,7 +29,7 @@
   // above where following its link would put it; all of them at the end of the page.
   // Headings come in page order, so the reached ones are a prefix, found by bisection.
   const reachedCount = () => {
-    if (innerHeight + scrollY >= document.documentElement.scrollHeight - 1) return headings.length;
+    if (atEnd()) return headings.length;
     const line = 3.6 * rem + 1;
     let low = 0;
     let high = headings.length;
@@ -88,8 +90,7 @@
     let frames = 10;
     const check = () => {
       const want = parseFloat(getComputedStyle(target).scrollMarginTop) || 0;
-      const atEnd = innerHeight + scrollY >= document.documentElement.scrollHeight - 1;
-      if (Math.abs(target.getBoundingClientRect().top - want) > 1 && !atEnd) target.scrollIntoView();
+      if (Math.abs(target.getBoundingClientRect().top - want) > 1 && !atEnd()) target.scrollIntoView();
       if (--frames > 0) requestAnimationFrame(check);
     };
     requestAnimationFrame(check);

@@ -28,11 +28,9 @@ def open_page(browser: Any, site: Site, path: str, **context_options: Any) -> tu
     page = context.new_page()
     visit = Visit(path)
     watch(page, visit, site.base_url)
-    scripts: list[str] = []
-    page.on("request", lambda r: r.resource_type == "script" and scripts.append(r.url))
     page.goto(site.url(path), wait_until="networkidle")
     assert visit.console_errors == [], visit.console_errors
-    assert not any("/bundle." in url for url in scripts), scripts
+    assert not any(name.startswith("bundle.") for name in visit.scripts), visit.scripts
     assert not page.evaluate(BUNDLE_LOADED_JS)
     return context, page
 
@@ -164,9 +162,7 @@ def test_the_table_of_contents_marks_the_section_being_read(
             for k in (1, count // 2, count - 1):
                 page.locator(TOC).nth(k).click()
                 page.evaluate(SETTLED_JS)
-                page.evaluate(
-                    "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
-                )
+                page.evaluate(sitekit.FRAMES_JS)
                 at_end = page.evaluate(
                     "innerHeight + scrollY >= document.documentElement.scrollHeight - 1"
                 )
