@@ -41,8 +41,10 @@ serve: setup
 build: setup
 	$(BIN)/mkdocs build --strict --site-dir site
 
+# One test process per core (pytest-xdist), each given whole modules in their order, so a
+# module's fixtures are set up once; tests/conftest.py builds the site once for all.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from filelock import FileLock
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -45,14 +46,8 @@ def torch() -> ModuleType:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real site, built once per test session with a strict build into a temp folder.
-
-    Every test that reads HTML or drives a browser uses this one build; it is itself
-    the strict-build test (a warning or a failed example fails it).
-    """
-    site = tmp_path_factory.mktemp("site")
+def build_site(site: Path) -> str | None:
+    """A strict build of the real site into ``site``: None if it passed, else its output."""
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT,
@@ -60,8 +55,44 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text=True,
         check=False,
     )
-    if result.returncode != 0:
-        pytest.fail(
-            f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False
-        )
+    return None if result.returncode == 0 else f"{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site, built once per test session with a strict build into a temp folder.
+
+    Every test that reads HTML or drives a browser uses this one build; it is itself
+    the strict-build test (a warning or a failed example fails it). When pytest-xdist
+    runs the tests in several processes (``make test``), the first that needs the site
+    builds it into the folder they share, under a lock, and the others wait for it and
+    read it (or its failure) from there.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        failure = build_site(site := tmp_path_factory.mktemp("site"))
+    else:
+        shared = tmp_path_factory.getbasetemp().parent
+        site, failed = shared / "site", shared / "site-failed.txt"
+        with FileLock(shared / "site.lock"):
+            built = site.exists() or failed.exists()
+            if not built and (output := build_site(site)) is not None:
+                failed.write_text(output, encoding="utf-8")
+        failure = failed.read_text(encoding="utf-8") if failed.exists() else None
+    if failure is not None:
+        pytest.fail(f"mkdocs build --strict failed:\n{failure}", pytrace=False)
     return site
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The first module that needs the built site runs first, and the other such modules
+    after every module that needs no site: under pytest-xdist (``make test``, which hands
+    out whole modules) one process builds the site while the others run tests that do not
+    wait for it. Modules keep their order otherwise, so every process collects the same
+    list."""
+    users = [i.path for i in items if "built_site" in getattr(i, "fixturenames", ())]
+
+    def rank(item: pytest.Item) -> int:
+        return 0 if item.path == users[0] else 2 if item.path in users else 1
+
+    if users:
+        items.sort(key=rank)

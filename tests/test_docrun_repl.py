@@ -318,7 +318,9 @@ def test_directives_are_checked_but_not_shown() -> None:
 
 
 @pytest.mark.parametrize(
-    "case", [c for c in CASES if "chain" in c.name or "BLANKLINE" in c.name], ids=str
+    "case",
+    [c for c in CASES if "chain" in c.name or "BLANKLINE" in c.name],
+    ids=lambda case: case.name,
 )
 def test_docstrings_read_chains_and_blanklines_as_doctest_users_write_them(case: Case) -> None:
     """In a docstring output ends at a blank line, except inside a pasted chain."""
