@@ -355,3 +355,44 @@ def test_the_fonts_of_an_equation_are_kept_and_follow_the_stylesheet(tmp_path: P
 
     store.write_text("{not json", encoding="utf-8")  # damaged: found afresh
     assert KatexFonts(css, tmp_path).files_used(page) == files
+
+
+def test_finished_pages_are_kept_under_the_code_that_finished_them(tmp_path: Path) -> None:
+    # The last step of every page (wrapping tables, marking far blocks) is a pure function
+    # of the page's HTML; its answers are kept in a file named by that code's version.
+    from docrun.katex import finish_page
+
+    from docrun import cache, far, tables
+
+    calls: list[str] = []
+
+    def finish(text: str) -> str:
+        calls.append(text)
+        return finish_page(text)
+
+    page = "<article class='md-content__inner'>" + "<p>words</p>" * 400 + "</article>"
+    other = page.replace("words", "other words")
+    version = cache.code_version(far, tables)
+    first = cache.TextStore(tmp_path, "finished", version)
+    finished = first.get(page, finish)
+    assert far.ATTRIBUTE in finished  # the far paragraphs are marked
+    assert first.get(other, finish) == finish_page(other)
+    first.save()
+    assert len(calls) == 2
+
+    # The next build reads both answers; its save keeps only what it asked for.
+    second = cache.TextStore(tmp_path, "finished", version)
+    assert second.get(page, finish) == finished
+    assert len(calls) == 2
+    second.save()
+    (store,) = tmp_path.iterdir()
+    assert len(json.loads(store.read_text(encoding="utf-8"))) == 1
+
+    # Other code (here, far's alone) reads another file: the answer is computed again.
+    assert cache.TextStore(tmp_path, "finished", cache.code_version(far)).get(page, finish)
+    assert len(calls) == 3
+    # A damaged file is no answer, and no store at all (the cache off) computes each time.
+    store.write_text("{not json", encoding="utf-8")
+    assert cache.TextStore(tmp_path, "finished", version).get(page, finish) == finished
+    assert cache.TextStore(None, "finished", version).get(page, finish) == finished
+    assert len(calls) == 5

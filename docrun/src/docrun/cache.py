@@ -41,8 +41,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 # Bump when the layout of an entry or the meaning of a key changes.
@@ -369,3 +370,59 @@ def write_json(path: Path, data: Any) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def code_version(*modules: ModuleType) -> str:
+    """A digest of the modules' source files and of Python's version. Call it when they
+    have just been imported: a file edited later (under ``mkdocs serve``) is not the code
+    that runs, and must not name its answers."""
+    parts = [sys.version.encode()]
+    for module in modules:
+        parts.append(Path(module.__file__ or "").read_bytes())
+    return _digest(b"\0".join(parts))
+
+
+class TextStore:
+    """The answers of a pure function of text, kept between builds.
+
+    They are kept in one JSON file in ``folder`` named by ``name`` and ``version`` (see
+    ``code_version``): other code reads another file, never an answer it did not give.
+    A save keeps the answers asked for since the last save and no others: a build asks
+    for each of its pages, so the file holds one build's pages, not every version of them.
+    Without a ``folder`` (the cache off) every answer is computed.
+    """
+
+    def __init__(self, folder: Path | None, name: str, version: str) -> None:
+        self._path = None if folder is None else folder / f"{name}-{version}.json"
+        self._known = self._read()
+        self._asked: dict[str, str] = {}
+
+    def _read(self) -> dict[str, str]:
+        """The answers in the file; none when it is missing or does not read as answers
+        (a damaged file is replaced on the next save)."""
+        if self._path is None:
+            return {}
+        try:
+            known = json.loads(self._path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(known, dict) or not all(isinstance(v, str) for v in known.values()):
+            return {}
+        return known
+
+    def get(self, text: str, compute: Callable[[str], str]) -> str:
+        """``compute(text)``, from the file when it holds the answer."""
+        key = _digest(text.encode("utf-8"))
+        answer = self._known.get(key)
+        if answer is None:
+            answer = compute(text)
+        self._asked[key] = answer
+        return answer
+
+    def save(self) -> None:
+        """Write the answers asked for since the last save, if they are not the file's."""
+        if self._path is None or not self._asked or self._asked == self._known:
+            self._asked = {}
+            return
+        write_json(self._path, self._asked)
+        self._known, self._asked = self._asked, {}

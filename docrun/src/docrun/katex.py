@@ -54,11 +54,13 @@ from pymdownx.arithmatex import (  # type: ignore[import-untyped]
     InlineArithmatexPattern,
 )
 
-from docrun import cache, far, notebook, tables
+from docrun import cache, far, html_edits, notebook, tables
 from docrun.blocks import find_fences
 from docrun.katex_fonts import KatexFonts, preload_links
 
 RENDER_SCRIPT = Path(__file__).with_name("katex_render.js")
+# The code of finish_page, as loaded: it names the store of finished pages.
+_FINISHING = cache.code_version(far, tables, html_edits)
 # Where the stylesheet and fonts land in the built site.
 ASSET_DIR = "assets/katex"
 STYLESHEET = f"{ASSET_DIR}/katex.min.css"
@@ -609,6 +611,12 @@ class KatexConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs is untyped
     cache_dir = config_options.Type(str, default=".cache/docrun")
 
 
+def finish_page(html_text: str) -> str:
+    """A built page with its tables wrapped and its far blocks marked (tables.wrap_tables,
+    far.mark_far_blocks), in that order: a wrapped table's block is its wrapper."""
+    return far.mark_far_blocks(tables.wrap_tables(html_text))
+
+
 class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
     """Renders every equation at build time; invalid TeX fails the build with file:line."""
 
@@ -617,6 +625,7 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         self._katex_dir = Path()
         self._notebook_urls: set[str] = set()
         self._fonts: KatexFonts | None = None
+        self._finished: cache.TextStore | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).resolve().parent
@@ -633,6 +642,8 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         if self._fonts is None:
             css = (self._katex_dir / "dist" / "katex.min.css").read_text(encoding="utf-8")
             self._fonts = KatexFonts(css, store)
+        if self._finished is None:
+            self._finished = cache.TextStore(store, "finished", _FINISHING)
         _refuse_notebook_cache(config)
         # The pages are rendered with the finder's dollar rule (Pandoc's), whatever
         # mkdocs.yml lists: what find_math calls math is what reaches the page.
@@ -721,8 +732,11 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
         if self._fonts is not None:
             output = add_font_preloads(output, self._fonts)
         # Last, on the finished HTML: where a block lies depends on the rendered math, and
-        # a wrapped table's block is its wrapper.
-        return far.mark_far_blocks(tables.wrap_tables(output))
+        # a wrapped table's block is its wrapper. Most of a warm rebuild's own time went
+        # here (1.3 s of HTML parsing for the ten pages), so the answers are kept.
+        if self._finished is None:
+            return finish_page(output)
+        return self._finished.get(output, finish_page)
 
     def _render_toc_math(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Headings with math show it rendered in the table of contents too.
@@ -809,6 +823,8 @@ class KatexPlugin(BasePlugin[KatexConfig]):  # type: ignore[no-untyped-call]
             self._renderer.save()
         if self._fonts is not None:
             self._fonts.save()
+        if self._finished is not None:
+            self._finished.save()
 
 
 _KATEX_STYLESHEET = re.compile(
