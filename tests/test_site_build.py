@@ -476,6 +476,37 @@ def build_small_site(project: Path, env: dict[str, str]) -> str:
     return result.stdout + result.stderr
 
 
+# Two pages' notebooks, run the way docrun runs them at build: by nbclient (not nbconvert),
+# side by side.
+PAGE_NOTEBOOK_RUN = """
+from concurrent.futures import ThreadPoolExecutor
+import nbformat
+from docrun.page_notebooks import PageNotebook, execute
+cells = [nbformat.v4.new_code_cell(f"print({n} * 7)") for n in (6, 7)]
+pages = [PageNotebook(nbformat.v4.new_notebook(cells=[c]), "docs/page.md") for c in cells]
+with ThreadPoolExecutor(max_workers=2) as pool:
+    assert list(pool.map(execute, pages)) == [[], []]
+print(*(page.notebook.cells[0].outputs[0]["text"].strip() for page in pages))
+"""
+
+
+def test_the_kernels_docrun_starts_follow_the_build_s_jupyter_settings() -> None:
+    """docrun runs the pages' notebooks itself: their kernels read the settings nbconvert
+    reads for the notebook page's, and with the Makefile's they do not warn either, nor
+    take each other's messages when they run side by side."""
+
+    def run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", PAGE_NOTEBOOK_RUN]
+        return mkdocs_build.run(command, ROOT, env)
+
+    bare = run({k: v for k, v in os.environ.items() if k != "JUPYTER_CONFIG_PATH"})
+    assert UNENCRYPTED in bare.stderr  # not a vacuous pass: the notice is there without
+    quiet = run({**os.environ, **makefile_environment()})
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.strip() == "42 49"
+    assert UNENCRYPTED not in quiet.stderr, quiet.stderr
+
+
 def test_the_build_prints_what_matters_and_not_the_noise(tmp_path: Path) -> None:
     import nbformat
 

@@ -303,6 +303,21 @@ def restore_cells(page: PageNotebook, stored: Any) -> bool:
     return True
 
 
+def jupyter_settings() -> Any:
+    """The settings that nbconvert reads for the kernels it starts (the files named
+    ``jupyter_nbconvert_config.py`` on Jupyter's config path, the first found winning):
+    the kernels docrun starts follow them too. The Makefile puts the project's
+    ``jupyter/`` folder there, whose kernels talk over Unix sockets, not TCP."""
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config import Config
+    from traitlets.config.loader import load_pyconfig_files
+
+    settings = Config()
+    for folder in reversed(jupyter_config_path()):
+        settings.merge(load_pyconfig_files(["jupyter_nbconvert_config.py"], folder))
+    return settings
+
+
 def execute(page: PageNotebook, *, timeout: int = 600) -> list[str]:
     """Run the notebook in a fresh kernel, in place; failures as ``path:line: …``."""
     from nbclient import NotebookClient
@@ -310,12 +325,19 @@ def execute(page: PageNotebook, *, timeout: int = 600) -> list[str]:
 
     # The build draws off screen (MPLBACKEND=Agg); the kernel should show figures inline.
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as sockets:
+        settings = jupyter_settings()
+        if settings.KernelManager.get("transport") == "ipc":
+            # Pages' notebooks run side by side in one build, and kernels that share the
+            # settings' one socket prefix read each other's messages ("Invalid Signature"):
+            # each gets its own, in a private folder.
+            settings.KernelManager.ip = os.path.join(sockets, "kernel")
         client = NotebookClient(
             page.notebook,
             timeout=timeout,
             kernel_name="python3",
             resources={"metadata": {"path": folder}},
+            config=settings,
         )
         try:
             client.execute(env=env, cwd=folder)
