@@ -90,9 +90,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     wait for it. Modules keep their order otherwise, so every process collects the same
     list."""
     users = [i.path for i in items if "built_site" in getattr(i, "fixturenames", ())]
+    using = set(users)
 
     def rank(item: pytest.Item) -> int:
-        return 0 if item.path == users[0] else 2 if item.path in users else 1
+        return 0 if item.path == users[0] else 2 if item.path in using else 1
 
     if users:
         items.sort(key=rank)
