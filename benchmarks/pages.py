@@ -501,8 +501,7 @@ def lighthouse_rows(rows: list[Row], paths: list[str], base_url: str, tmp: Path)
         indices.append(index)
     multiplier = host_multiplier(indices)
     for (path, i), artifacts in loads.items():
-        rescored = lighthouse_rescore(base_url + path, artifacts, multiplier)
-        scored[path, i] |= rescored | {"multiplier": multiplier}
+        scored[path, i] |= lighthouse_rescore(base_url + path, artifacts, multiplier)
     for row, path in zip(rows, paths, strict=True):
         row.runs = [scored[path, i] for i in range(RUNS)]
         row.scores = median_scores(row.runs)

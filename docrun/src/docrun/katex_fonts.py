@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -45,9 +46,9 @@ _CLASS_SELECTOR = re.compile(r"^[\w.\-\s>*]+$")
 # The MathML copy of an equation holds no span: the first </span> closes it.
 _MATHML = re.compile(r'<span class="katex-mathml">.*?</span>', re.DOTALL)
 _PSEUDO_ELEMENT = re.compile(r"::?(before|after)$")
-# This module's own text is part of the store's name: a change in how fonts are found
-# starts a new store.
-_SOURCE = Path(__file__).read_text(encoding="utf-8")
+# This module's code, as loaded, is part of the store's name: a change in how fonts are
+# found starts a new store.
+_VERSION = cache.code_version(sys.modules[__name__])
 
 
 def _digest(*texts: str) -> str:
@@ -132,7 +133,7 @@ class KatexFonts:
         # cascade. Other selectors (siblings, attributes, pseudo-classes) are matched each time.
         self._by_classes = all(_CLASS_SELECTOR.match(rule.source) for rule in self._rules)
         self._memo: dict[Any, Style] = {}
-        self._store = None if store is None else store / f"fonts-{_digest(css, _SOURCE)}.json"
+        self._store = None if store is None else store / f"fonts-{_digest(css, _VERSION)}.json"
         self._known = _read_known(self._store)
         self._stored = len(self._known)
 
